@@ -1,0 +1,91 @@
+# MLOps reference platform. `make help` lists the targets.
+SHELL = /usr/bin/env bash -o pipefail
+.SHELLFLAGS = -ec
+.DEFAULT_GOAL := help
+
+# Versions, pinned in one place; override on the command line.
+UV_VERSION ?= 0.13.9
+PYTHON ?= python3
+
+# Paths and knobs.
+TOOLS_DIR ?= $(CURDIR)/.tools
+UV ?= $(TOOLS_DIR)/bin/uv
+DATA_DIR ?= data
+MODEL_DIR ?= models
+SERVICES := bankchurn carvision telecom
+# Row counts of the real datasets, so generated data has their size.
+ROWS_bankchurn ?= 10000
+ROWS_carvision ?= 51525
+ROWS_telecom ?= 3214
+SEED ?= 42
+PYTEST_ARGS ?=
+RUN := $(UV) run --locked --no-sync
+
+.PHONY: help
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make \033[36m<target>\033[0m\n"} \
+		/^[a-zA-Z_0-9-]+:.*?##/ { printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2 } \
+		/^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) }' $(MAKEFILE_LIST)
+
+##@ Setup
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS_DIR)
+	$(TOOLS_DIR)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+.PHONY: setup
+setup: $(UV) ## Install pinned uv and the locked workspace into .venv
+	$(UV) sync --locked --all-packages
+
+##@ Main job: data, models, local APIs
+
+.PHONY: data
+data: $(SERVICES:%=$(DATA_DIR)/%.csv) ## Generate the three datasets (kept if present; delete to regenerate)
+
+$(DATA_DIR)/%.csv: | setup
+	$(RUN) $* generate --rows $(ROWS_$*) --seed $(SEED) --out $@
+
+.PHONY: train
+train: data ## Train all three services (MLflow tracking: MLFLOW_TRACKING_URI, default ./mlflow.db)
+	@for s in $(SERVICES); do $(RUN) $$s train --data $(DATA_DIR)/$$s.csv --out $(MODEL_DIR)/$$s --seed $(SEED); done
+
+.PHONY: serve
+serve: ## Serve the three trained APIs on 127.0.0.1:8001-8003 until Ctrl-C
+	MODEL_DIR=$(MODEL_DIR) UV="$(RUN)" scripts/serve-local.sh $(SERVICES)
+
+.PHONY: run
+run: train serve ## The main job: set up, generate data, train and serve the three APIs
+
+.PHONY: mlflow-ui
+mlflow-ui: ## Browse MLflow runs of the local store on 127.0.0.1:5000
+	$(RUN) mlflow ui --backend-store-uri sqlite:///mlflow.db --host 127.0.0.1 --port 5000
+
+##@ Quality
+
+.PHONY: lint
+lint: setup ## ruff lint and format check
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+.PHONY: format
+format: setup ## Apply ruff fixes and formatting
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .
+
+.PHONY: typecheck
+typecheck: setup ## mypy (strict) over the kit and the services
+	$(RUN) mypy packages/servicekit/src services/bankchurn/src services/carvision/src services/telecom/src
+
+.PHONY: test
+test: setup lint typecheck ## Set up, lint, type-check and run every test that needs no cluster
+	$(RUN) pytest -m "not e2e" $(PYTEST_ARGS)
+
+.PHONY: bench
+bench: train ## Print latency/throughput figures per service (no assertions)
+	$(RUN) python -m servicekit.bench --model-dir $(MODEL_DIR)
+
+##@ Cleanup
+
+.PHONY: clean
+clean: ## Remove generated data, models, MLflow store and caches (keeps .venv and .tools)
+	rm -rf $(DATA_DIR) $(MODEL_DIR) mlflow.db mlruns .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -1,0 +1,3 @@
+from servicekit.api.app import create_app
+
+__all__ = ["create_app"]

@@ -1,0 +1,80 @@
+"""Central exception handlers: every error leaves as a JSON `ErrorResponse` that reads well."""
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from servicekit.api.responses import FastJSONResponse
+from servicekit.errors import ServiceError
+from servicekit.logging import request_id_var
+from servicekit.metrics import ServiceMetrics
+
+log = logging.getLogger("servicekit.errors")
+
+MAX_LISTED_ERRORS = 5
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+
+
+def error_response(
+    status: int, code: str, message: str, details: Sequence[dict[str, str]] = ()
+) -> FastJSONResponse:
+    body = {
+        "error": code,
+        "message": message,
+        "details": list(details),
+        "request_id": request_id_var.get(),
+    }
+    return FastJSONResponse(body, status_code=status)
+
+
+def _field(loc: Sequence[Any]) -> str:
+    return ".".join(str(part) for part in loc) or "body"
+
+
+def _is_json(request: Request) -> bool:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return content_type == "application/json" or content_type.endswith("+json")
+
+
+def install_handlers(app: FastAPI, metrics: ServiceMetrics) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> FastJSONResponse:
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        metrics.validation_errors.labels(metrics.service, route).inc()
+        if request.method == "POST" and not _is_json(request):
+            got = request.headers.get("content-type", "none")
+            return error_response(
+                415, "unsupported_media_type", f"Content-Type must be application/json, got {got}"
+            )
+        details = []
+        for err in exc.errors():
+            message, loc = str(err.get("msg", "invalid value")), err.get("loc", ())
+            if err.get("type") == "json_invalid":
+                # loc is ("body", <character offset>): say where, but name the body as the field.
+                reason = (err.get("ctx") or {}).get("error", "invalid syntax")
+                message, loc = f"malformed JSON at character {loc[-1]}: {reason}", ("body",)
+            elif err.get("type") == "extra_forbidden":
+                message = "unknown field"
+            details.append({"field": _field(loc), "message": message})
+        listed = "; ".join(f"{d['field']}: {d['message']}" for d in details[:MAX_LISTED_ERRORS])
+        more = len(details) - MAX_LISTED_ERRORS
+        summary = listed + (f"; and {more} more" if more > 0 else "")
+        return error_response(422, "validation_error", summary, details)
+
+    @app.exception_handler(ServiceError)
+    async def service_error(request: Request, exc: ServiceError) -> FastJSONResponse:
+        return error_response(exc.status_code, exc.code, exc.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> FastJSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        return error_response(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception) -> FastJSONResponse:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        return error_response(500, "internal_error", "internal error; see the service log")

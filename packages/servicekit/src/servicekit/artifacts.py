@@ -1,0 +1,66 @@
+"""Model artifact on disk: `model.joblib` (the fitted sklearn Pipeline) + `metadata.json`.
+
+Both are written to temporary files and renamed into place, metadata last, so a reader
+never sees a half-written model or a model paired with another run's metadata.
+"""
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import joblib
+
+from servicekit.errors import ArtifactError
+
+MODEL_FILE = "model.joblib"
+METADATA_FILE = "metadata.json"
+
+
+def metadata_path(model_path: Path) -> Path:
+    return model_path.with_name(METADATA_FILE)
+
+
+def _atomic_write(target: Path, write: Any) -> None:
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_artifact(out_dir: Path, pipeline: Any, metadata: dict[str, Any]) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model_path = out_dir / MODEL_FILE
+    _atomic_write(model_path, lambda p: joblib.dump(pipeline, p, compress=3))
+    _atomic_write(
+        metadata_path(model_path),
+        lambda p: p.write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n"),
+    )
+    return model_path
+
+
+def load_artifact(model_path: Path, service: str) -> tuple[Any, dict[str, Any]]:
+    """Load pipeline and metadata, refusing an artifact trained for another service."""
+    meta_path = metadata_path(model_path)
+    if not model_path.is_file():
+        raise ArtifactError(f"model file not found: {model_path} (train it first)")
+    if not meta_path.is_file():
+        raise ArtifactError(f"metadata not found next to the model: {meta_path}")
+    try:
+        metadata = json.loads(meta_path.read_text())
+    except json.JSONDecodeError as exc:
+        raise ArtifactError(f"metadata is not valid JSON: {meta_path}: {exc}") from exc
+    if metadata.get("service") != service:
+        raise ArtifactError(
+            f"artifact at {model_path} belongs to {metadata.get('service')!r}, not {service!r}"
+        )
+    try:
+        pipeline = joblib.load(model_path)
+    except Exception as exc:
+        raise ArtifactError(f"cannot load model {model_path}: {exc}") from exc
+    return pipeline, metadata

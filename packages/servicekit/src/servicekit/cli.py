@@ -1,0 +1,89 @@
+"""Per-service command line: `<service> generate | train | serve`.
+
+Errors a user can fix (missing file, bad CSV, wrong columns) end with exit code 2 and one
+line on stderr that says what is wrong.
+"""
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from servicekit.definition import ServiceDefinition
+from servicekit.errors import ArtifactError, DataError
+
+
+def _at_least(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+def build_parser(definition: ServiceDefinition) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=definition.name, description=definition.title)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="write a seeded synthetic dataset with the real header")
+    gen.add_argument("--rows", type=_at_least(100), default=10_000)
+    gen.add_argument("--seed", type=int, default=42)
+    gen.add_argument("--out", type=Path, default=Path("data") / f"{definition.name}.csv")
+
+    train = sub.add_parser("train", help="train, evaluate, track in MLflow, write the artifact")
+    train.add_argument("--data", type=Path, default=Path("data") / f"{definition.name}.csv")
+    train.add_argument("--out", type=Path, default=Path("models") / definition.name)
+    train.add_argument("--seed", type=int, default=42)
+    train.add_argument("--cv-folds", type=_at_least(2), default=5)
+    train.add_argument("--experiment", default=definition.name, help="MLflow experiment name")
+    train.add_argument("--no-mlflow", action="store_true", help="skip MLflow tracking")
+
+    serve = sub.add_parser("serve", help="serve the API (settings from the environment)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    return parser
+
+
+def run(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> int:
+    args = build_parser(definition).parse_args(argv)
+    try:
+        if args.command == "generate":
+            from servicekit.training.data import write_generated
+
+            path = write_generated(definition, args.rows, args.seed, args.out)
+            print(f"wrote {args.rows} rows to {path}")
+        elif args.command == "train":
+            from servicekit.training.train import TrainConfig, train
+
+            train(
+                definition,
+                TrainConfig(
+                    data=args.data,
+                    out_dir=args.out,
+                    seed=args.seed,
+                    cv_folds=args.cv_folds,
+                    experiment=args.experiment,
+                    track=not args.no_mlflow,
+                ),
+            )
+        else:
+            from servicekit.serve import serve
+            from servicekit.settings import ServiceSettings
+
+            overrides = {k: v for k in ("host", "port") if (v := getattr(args, k)) is not None}
+            serve(definition, ServiceSettings(service_name=definition.name, **overrides))
+    except (DataError, ArtifactError, FileNotFoundError) as exc:
+        print(f"{definition.name} {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def entrypoint(definition: ServiceDefinition) -> Callable[[], None]:
+    """The console-script `main` of a service package."""
+
+    def main() -> None:
+        sys.exit(run(definition))
+
+    return main

@@ -1,0 +1,44 @@
+"""Declarative contract of a training CSV: which columns matter and what values are usable.
+
+Pure data (no pandas) so a service can declare it without pulling training dependencies
+into the serving image; `servicekit.training.data` applies it.
+"""
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Literal["numeric", "categorical"]
+    # A required column's missing or out-of-range value makes the row unusable (dropped and
+    # counted); an optional column's becomes missing (counted) and the model handles it.
+    required: bool = True
+    min: float | None = None
+    max: float | None = None
+    allowed: tuple[str, ...] | None = None
+    fill_missing: float | None = (
+        None  # dataset convention, e.g. vehicles_us leaves is_4wd empty for 0
+    )
+    lowercase: bool = False
+
+
+@dataclass(frozen=True)
+class DatasetContract:
+    header: tuple[str, ...]  # the real dataset's header, in its order
+    columns: tuple[Column, ...]
+    target: str
+    target_kind: Literal["binary", "continuous"]
+    target_min: float | None = None  # continuous targets outside the range are outliers, dropped
+    target_max: float | None = None
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def ignored_columns(self) -> tuple[str, ...]:
+        """Header columns that are not model inputs (IDs, names, dates), read and ignored."""
+        used = {*self.feature_names, self.target}
+        return tuple(c for c in self.header if c not in used)

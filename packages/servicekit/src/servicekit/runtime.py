@@ -1,0 +1,82 @@
+"""The loaded model behind an API: load, warm up, predict; `ready` only after both succeed."""
+
+import logging
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from servicekit.artifacts import load_artifact
+from servicekit.compiled import CompiledPipeline
+from servicekit.definition import ServiceDefinition, Task
+from servicekit.errors import ArtifactError, ModelNotReadyError
+
+log = logging.getLogger("servicekit.runtime")
+
+
+@dataclass(frozen=True)
+class Predictions:
+    values: np.ndarray  # positive-class probability (binary) or predicted value (regression)
+    outcomes: list[str]
+    classes: np.ndarray | None  # 0/1 decisions at the model's threshold (binary only)
+
+
+class ModelRuntime:
+    def __init__(self, definition: ServiceDefinition) -> None:
+        self.definition = definition
+        self.metadata: dict[str, Any] = {}
+        self.error: str | None = None
+        self._compiled: CompiledPipeline | None = None
+        self._ready = threading.Event()
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set()
+
+    @property
+    def version(self) -> str:
+        return str(self.metadata.get("model_version", "unknown"))
+
+    @property
+    def threshold(self) -> float:
+        return float(self.metadata.get("threshold", 0.5))
+
+    def load(self, model_path: Path) -> None:
+        """Load the artifact and run a warm-up prediction; record the error instead of raising."""
+        try:
+            pipeline, metadata = load_artifact(model_path, self.definition.name)
+            compiled = CompiledPipeline(pipeline, self.definition.features)
+            example = metadata.get("warmup_example")
+            if not example:
+                raise ArtifactError("metadata has no warmup_example")
+            warm = compiled.predict_value(compiled.encode({k: [v] for k, v in example.items()}))
+            if not np.all(np.isfinite(warm)):
+                raise ArtifactError(f"warm-up prediction is not finite: {warm.tolist()}")
+        except (ArtifactError, TypeError, ValueError, KeyError) as exc:
+            self.error = str(exc)
+            log.error("model load failed", extra={"model_path": str(model_path), "error": str(exc)})
+            return
+        self.metadata, self._compiled, self.error = metadata, compiled, None
+        self._ready.set()
+        log.info(
+            "model ready",
+            extra={"model_path": str(model_path), "model_version": self.version},
+        )
+
+    def mark_unready(self) -> None:
+        self._ready.clear()
+
+    def predict(self, columns: Mapping[str, Sequence[Any]]) -> Predictions:
+        compiled = self._compiled
+        if not self.ready or compiled is None:
+            raise ModelNotReadyError(self.error or "model is still loading")
+        values = compiled.predict_value(compiled.encode(columns))
+        if self.definition.task is Task.BINARY:
+            classes = (values >= self.threshold).astype(np.int64)
+            labels = self.definition.class_labels
+            return Predictions(values, [labels[c] for c in classes], classes)
+        outcome = self.definition.outcome
+        return Predictions(values, [outcome(float(v)) for v in values], None)

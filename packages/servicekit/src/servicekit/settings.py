@@ -1,0 +1,39 @@
+"""Runtime configuration, read from the environment (the Kubernetes ConfigMap/Secret)."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+
+class ServiceSettings(BaseSettings):
+    """Settings shared by every service; each service gets its defaults from its name."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
+
+    service_name: str = Field(default="service", description="Set by the service, not the env.")
+    model_dir: Path = Field(default=Path("models"), description="Root of trained artifacts.")
+    model_path: Path | None = Field(
+        default=None, description="Explicit model.joblib; default MODEL_DIR/<service>/model.joblib."
+    )
+    log_level: LogLevel = "INFO"
+    log_json: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    max_batch_size: int = Field(default=1000, ge=1, le=100_000)
+    native_threads: int = Field(default=1, ge=1, le=64)
+    graceful_shutdown_seconds: int = Field(default=20, ge=0, le=600)
+
+    @property
+    def resolved_model_path(self) -> Path:
+        return self.model_path or self.model_dir / self.service_name / "model.joblib"
+
+
+@lru_cache
+def get_settings(service_name: str) -> ServiceSettings:
+    """Cached per service; tests call `get_settings.cache_clear()` or pass settings explicitly."""
+    return ServiceSettings(service_name=service_name)

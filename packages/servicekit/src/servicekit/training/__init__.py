@@ -1,0 +1,1 @@
+"""Training-side code; needs the `train` extra (pandas, MLflow, matplotlib, rich)."""

@@ -1,0 +1,213 @@
+"""The HTTP contract every service shares, exercised on all three real trained models."""
+
+import time
+from typing import Any
+
+import pytest
+from conftest import Trained
+from fastapi.testclient import TestClient
+
+from servicekit.metrics import METRIC_NAMES
+from tests.helpers import bounded_field, client, examples, make_app, required_field
+
+
+@pytest.fixture
+def api(service: Trained) -> TestClient:
+    return client(make_app(service.definition, service.runtime(), max_batch_size=50))
+
+
+def test_health_and_ready_when_loaded(api: TestClient, service: Trained) -> None:
+    assert api.get("/health").json() == {"status": "ok"}
+    ready = api.get("/ready")
+    assert ready.status_code == 200
+    assert ready.json()["model_version"] == service.metadata["model_version"]
+
+
+def test_predict_answers_at_root_and_under_the_service_prefix(
+    api: TestClient, service: Trained
+) -> None:
+    body = examples(service.definition)[0]
+    at_root = api.post("/predict", json=body)
+    under_prefix = api.post(f"/{service.definition.name}/predict", json=body)
+    assert at_root.status_code == under_prefix.status_code == 200
+    assert at_root.json() == under_prefix.json()
+    assert at_root.json()["model_version"] == service.metadata["model_version"]
+
+
+def test_batch_equals_single_predictions(api: TestClient, service: Trained) -> None:
+    rows = examples(service.definition)
+    batch = api.post("/predict/batch", json={"instances": rows}).json()
+    assert batch["count"] == len(rows)
+    singles = [api.post("/predict", json=row).json() for row in rows]
+    for item, single in zip(batch["predictions"], singles, strict=True):
+        assert item == {k: v for k, v in single.items() if k != "model_version"}
+
+
+def test_batch_over_the_limit_is_413_and_names_the_limit(api: TestClient, service: Trained) -> None:
+    rows = examples(service.definition)[:1] * 51
+    response = api.post("/predict/batch", json={"instances": rows})
+    assert response.status_code == 413
+    assert response.json()["error"] == "batch_too_large"
+    assert "51" in response.json()["message"] and "50" in response.json()["message"]
+
+
+def test_openapi_examples_work_when_pasted(api: TestClient, service: Trained) -> None:
+    document = api.get("/openapi.json").json()
+    pasted = 0
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            content = operation.get("requestBody", {}).get("content", {})
+            for example in content.get("application/json", {}).get("examples", {}).values():
+                response = api.request(method.upper(), path, json=example["value"])
+                assert response.status_code == 200, (path, response.text)
+                pasted += 1
+    assert pasted >= 2  # single and batch
+
+
+def test_docs_under_the_prefix_point_at_the_prefixed_schema(
+    api: TestClient, service: Trained
+) -> None:
+    prefix = f"/{service.definition.name}"
+    document = api.get(f"{prefix}/openapi.json").json()
+    assert document["servers"] == [{"url": prefix}]
+    assert "servers" not in api.get("/openapi.json").json()
+    assert f"{prefix}/openapi.json" in api.get(f"{prefix}/docs").text
+    assert "/predict" in document["paths"] and f"{prefix}/predict" not in document["paths"]
+
+
+def _raw(content: bytes, content_type: str = "application/json") -> dict[str, Any]:
+    return {"content": content, "headers": {"content-type": content_type}}
+
+
+def _bad_requests(service: Trained) -> list[tuple[str, dict[str, Any], int, str]]:
+    """(case, request kwargs, expected status, text the message must contain)."""
+    good = examples(service.definition)[0]
+    field, upper = bounded_field(service.definition)
+    missing = required_field(service.definition)
+    without = {k: v for k, v in good.items() if k != missing}
+    return [
+        ("wrong type", {"json": good | {field: "abc"}}, 422, field),
+        ("missing field", {"json": without}, 422, f"{missing}: Field required"),
+        ("unknown field", {"json": good | {"Surname": "x"}}, 422, "Surname: unknown field"),
+        ("out of range", {"json": good | {field: upper * 10 + 1}}, 422, field),
+        ("negative", {"json": good | {field: -1}}, 422, field),
+        ("null body", _raw(b"null"), 422, "body"),
+        ("array body", {"json": [good]}, 422, "body"),
+        ("malformed JSON", _raw(b'{"a": 1'), 422, "malformed JSON at character 7"),
+        ("empty body", _raw(b""), 422, "body"),
+        ("wrong content type", _raw(b"a=1", "text/plain"), 415, "application/json, got text/plain"),
+    ]
+
+
+def test_bad_input_gets_a_readable_4xx_and_the_service_keeps_serving(
+    api: TestClient, service: Trained
+) -> None:
+    good = examples(service.definition)[0]
+    for case, kwargs, status, text in _bad_requests(service):
+        response = api.post("/predict", **kwargs)
+        assert response.status_code == status, (case, response.text)
+        body = response.json()
+        assert text in body["message"], (case, body)
+        assert body["request_id"], case
+        assert api.post("/predict", json=good).status_code == 200, case
+
+
+@pytest.mark.parametrize(
+    ("payload", "status"),
+    [({"instances": []}, 422), ({}, 422), ({"instances": "x"}, 422), ({"rows": []}, 422)],
+)
+def test_bad_batches_are_rejected(api: TestClient, payload: dict[str, Any], status: int) -> None:
+    response = api.post("/predict/batch", json=payload)
+    assert response.status_code == status
+    assert response.json()["error"] == "validation_error"
+
+
+def test_one_bad_row_names_its_index_in_the_batch(api: TestClient, service: Trained) -> None:
+    rows = examples(service.definition)
+    field, _ = bounded_field(service.definition)
+    rows[1] = rows[1] | {field: "abc"}
+    response = api.post("/predict/batch", json={"instances": rows})
+    assert response.status_code == 422
+    assert f"body.instances.1.{field}" in response.json()["message"]
+
+
+def test_metrics_share_names_and_carry_the_service_label(api: TestClient, service: Trained) -> None:
+    name = service.definition.name
+    api.post("/predict", json=examples(service.definition)[0])
+    api.post("/predict", json={"bogus": 1})
+    text = api.get("/metrics").text
+    for metric in METRIC_NAMES:
+        assert f"\n{metric}" in text or f"# TYPE {metric}" in text, metric
+    assert (
+        f'http_requests_total{{method="POST",route="/predict",service="{name}",status="200"}} 1.0'
+        in text
+    )
+    assert f'request_validation_errors_total{{route="/predict",service="{name}"}} 1.0' in text
+    assert f'model_ready{{service="{name}"}} 1.0' in text
+    assert f'model_version="{service.metadata["model_version"]}"' in text
+    assert "process_cpu_seconds_total" in text
+
+
+def test_predictions_are_counted_by_bounded_outcome(api: TestClient, service: Trained) -> None:
+    rows = examples(service.definition)
+    result = api.post("/predict/batch", json={"instances": rows}).json()
+    outcome_key = "label" if "label" in result["predictions"][0] else "band"
+    text = api.get("/metrics").text
+    for outcome in {p[outcome_key] for p in result["predictions"]}:
+        assert (
+            f'model_predictions_total{{outcome="{outcome}",service="{service.definition.name}"}}'
+            in text
+        )
+
+
+def test_model_metadata_describes_the_loaded_model(api: TestClient, service: Trained) -> None:
+    meta = api.get("/model").json()
+    assert meta["model_version"] == service.metadata["model_version"]
+    assert meta["service"] == service.definition.name
+    assert meta["metrics"] and meta["library_versions"]["scikit-learn"]
+    assert meta["training_data"]["sha256"] == service.metadata["training_data"]["sha256"]  # type: ignore[index]
+
+
+def test_request_id_is_echoed_or_created(api: TestClient) -> None:
+    assert (
+        api.get("/health", headers={"x-request-id": "trace-42"}).headers["x-request-id"]
+        == "trace-42"
+    )
+    generated = api.get("/health").headers["x-request-id"]
+    assert len(generated) == 32
+    hostile = api.get("/health", headers={"x-request-id": "bad id\twith spaces"})
+    assert hostile.headers["x-request-id"] != "bad id\twith spaces"
+
+
+def test_unknown_paths_and_methods_get_json_errors(api: TestClient) -> None:
+    missing = api.get("/nope")
+    assert missing.status_code == 404 and missing.json()["error"] == "not_found"
+    wrong_method = api.get("/predict")
+    assert wrong_method.status_code == 405 and wrong_method.json()["error"] == "method_not_allowed"
+
+
+def test_not_ready_without_a_model_but_alive(service: Trained, tmp_path: Any) -> None:
+    app = make_app(service.definition, model_path=tmp_path / "absent" / "model.joblib")
+    with client(app) as api:
+        deadline = time.monotonic() + 10
+        while api.get("/ready").json().get("reason") == "model is loading":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert api.get("/health").status_code == 200
+        ready = api.get("/ready")
+        assert ready.status_code == 503
+        assert "model file not found" in ready.json()["reason"]
+        predict = api.post("/predict", json=examples(service.definition)[0])
+        assert predict.status_code == 503
+        assert predict.json()["error"] == "model_not_ready"
+
+
+def test_loads_in_the_background_then_turns_ready(service: Trained) -> None:
+    app = make_app(service.definition, model_path=service.model_path)
+    with client(app) as api:
+        assert api.get("/health").status_code == 200
+        deadline = time.monotonic() + 30
+        while api.get("/ready").status_code != 200:
+            assert time.monotonic() < deadline, "model never became ready"
+            time.sleep(0.05)
+        assert api.post("/predict", json=examples(service.definition)[0]).status_code == 200

@@ -1,0 +1,117 @@
+"""A real uvicorn process on loopback, started through the service's own CLI."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import Trained
+
+from tests.helpers import examples
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def server(
+    trained_models: dict[str, Trained], tmp_path: Path
+) -> Iterator[tuple[subprocess.Popen[str], str, Trained]]:
+    trained = trained_models["bankchurn"]
+    port = _free_port()
+    env = os.environ | {
+        "MODEL_PATH": str(trained.model_path),
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "GRACEFUL_SHUTDOWN_SECONDS": "10",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bankchurn", "serve"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, trust_env=False, timeout=5) as http:
+            deadline = time.monotonic() + 60
+            while True:
+                assert process.poll() is None, process.stdout.read() if process.stdout else ""
+                try:
+                    if http.get("/ready").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, "server never became ready"
+                time.sleep(0.1)
+        yield process, base, trained
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+
+
+def test_serves_predictions_and_logs_json_with_the_request_id(
+    server: tuple[subprocess.Popen[str], str, Trained],
+) -> None:
+    process, base, trained = server
+    with httpx.Client(base_url=base, trust_env=False, timeout=5) as http:
+        response = http.post(
+            "/bankchurn/predict",
+            json=examples(trained.definition)[0],
+            headers={"x-request-id": "process-test-1"},
+        )
+        assert response.status_code == 200
+        assert response.json()["model_version"] == trained.metadata["model_version"]
+        assert (
+            http.post(
+                "/predict", content=b"{", headers={"content-type": "application/json"}
+            ).status_code
+            == 422
+        )
+        assert http.get("/health").status_code == 200
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=20)
+    assert process.returncode == 0
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    access = [e for e in lines if e.get("request_id") == "process-test-1"]
+    assert access and access[0]["route"] == "/predict" and access[0]["status"] == 200
+    assert all(e["service"] == "bankchurn" for e in lines)
+
+
+def test_sigterm_lets_an_in_flight_request_finish(
+    server: tuple[subprocess.Popen[str], str, Trained],
+) -> None:
+    process, base, trained = server
+    body = json.dumps(examples(trained.definition)[0]).encode()
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        head = (
+            f"POST /predict HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        ).encode()
+        sock.sendall(head + body[:10])  # the request is now in flight, its body half sent
+        time.sleep(0.3)
+        process.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        assert process.poll() is None, "server quit with a request in flight"
+        sock.sendall(body[10:])
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+    assert reply.startswith(b"HTTP/1.1 200"), reply[:200]
+    assert b'"model_version"' in reply
+    assert process.wait(timeout=15) == 0
