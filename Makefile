@@ -51,7 +51,7 @@ train: data ## Train all three services (MLflow tracking: MLFLOW_TRACKING_URI, d
 
 .PHONY: serve
 serve: ## Serve the three trained APIs on 127.0.0.1:8001-8003 until Ctrl-C
-	MODEL_DIR=$(MODEL_DIR) UV="$(RUN)" scripts/serve-local.sh $(SERVICES)
+	MODEL_DIR=$(MODEL_DIR) VENV_BIN=$(CURDIR)/.venv/bin scripts/serve-local.sh $(SERVICES)
 
 .PHONY: run
 run: train serve ## The main job: set up, generate data, train and serve the three APIs
