@@ -76,16 +76,32 @@ format: setup ## Apply ruff fixes and formatting
 typecheck: setup ## mypy (strict) over the kit and the services
 	$(RUN) mypy packages/servicekit/src services/bankchurn/src services/carvision/src services/telecom/src
 
+.PHONY: test-tools
+test-tools: ## Install promtool/prometheus for the monitoring tests (as root with apt; else say what is missing)
+	scripts/install-test-tools.sh
+
 .PHONY: test
-test: setup lint typecheck ## Set up, lint, type-check and run every test that needs no cluster
+test: setup test-tools lint typecheck ## Set up, lint, type-check and run every test that needs no cluster
 	$(RUN) pytest -m "not e2e" $(PYTEST_ARGS)
 
 .PHONY: bench
 bench: train ## Print latency/throughput figures per service (no assertions)
 	$(RUN) python -m servicekit.bench --model-dir $(MODEL_DIR)
 
+##@ Monitoring
+
+.PHONY: dashboards
+dashboards: ## Regenerate the Grafana dashboards from monitoring/grafana/generate.py
+	$(PYTHON) monitoring/grafana/generate.py
+
+.PHONY: prometheus
+prometheus: ## Run Prometheus on 127.0.0.1:9090 against the APIs of `make serve`
+	cd monitoring/prometheus && prometheus --config.file=prometheus.yml \
+		--storage.tsdb.path=$(CURDIR)/.prometheus-data --web.listen-address=127.0.0.1:9090
+
 ##@ Cleanup
 
 .PHONY: clean
 clean: ## Remove generated data, models, MLflow store and caches (keeps .venv and .tools)
-	rm -rf $(DATA_DIR) $(MODEL_DIR) mlflow.db mlruns .pytest_cache .mypy_cache .ruff_cache .coverage
+	rm -rf $(DATA_DIR) $(MODEL_DIR) mlflow.db mlruns .prometheus-data .pytest_cache .mypy_cache \
+		.ruff_cache .coverage

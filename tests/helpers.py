@@ -1,7 +1,16 @@
-"""Small factories for API tests: apps, clients and request bodies derived from a schema."""
+"""Small factories for tests: apps, clients, request bodies, real service processes."""
 
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+import httpx
 from annotated_types import Le
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -39,3 +48,54 @@ def bounded_field(definition: ServiceDefinition) -> tuple[str, float]:
 
 def required_field(definition: ServiceDefinition) -> str:
     return next(n for n, f in definition.request_model.model_fields.items() if f.is_required())
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until(check: Callable[[], bool], seconds: float, what: str) -> None:
+    """Poll `check` (transport errors count as not yet) until it holds or time runs out."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if check():
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {seconds}s waiting for {what}")
+        time.sleep(0.1)
+
+
+@contextmanager
+def running_service(
+    definition: ServiceDefinition, model_path: Path, **env: str
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """The service's own CLI (`python -m <service> serve`) on a free loopback port, ready."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", definition.name, "serve"],
+        env=os.environ
+        | {"MODEL_PATH": str(model_path), "HOST": "127.0.0.1", "PORT": str(port)}
+        | env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, trust_env=False, timeout=5) as http:
+
+            def ready() -> bool:
+                assert process.poll() is None, f"{definition.name} exited early"
+                return http.get("/ready").status_code == 200
+
+            wait_until(ready, 60, f"{definition.name} to become ready")
+        yield process, base
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)

@@ -4,8 +4,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from conftest import Trained
 
+from conftest import Trained
 from servicekit.runtime import ModelRuntime
 from servicekit.training.data import load_training_data, write_generated
 

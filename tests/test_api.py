@@ -4,9 +4,9 @@ import time
 from typing import Any
 
 import pytest
-from conftest import Trained
 from fastapi.testclient import TestClient
 
+from conftest import Trained
 from servicekit.metrics import METRIC_NAMES
 from tests.helpers import bounded_field, client, examples, make_app, required_field
 
@@ -145,6 +145,12 @@ def test_metrics_share_names_and_carry_the_service_label(api: TestClient, servic
     assert f'request_validation_errors_total{{route="/predict",service="{name}"}} 1.0' in text
     assert f'model_ready{{service="{name}"}} 1.0' in text
     assert f'model_version="{service.metadata["model_version"]}"' in text
+    shares = service.metadata["outcome_shares"]
+    assert isinstance(shares, dict)
+    assert abs(sum(shares.values()) - 1) < 1e-9
+    for outcome, share in shares.items():
+        line = f'model_expected_outcome_share{{outcome="{outcome}",service="{name}"}} {share}'
+        assert line in text
     assert "process_cpu_seconds_total" in text
 
 

@@ -1,67 +1,30 @@
 """A real uvicorn process on loopback, started through the service's own CLI."""
 
 import json
-import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-from conftest import Trained
 
-from tests.helpers import examples
+from conftest import Trained
+from tests.helpers import examples, running_service
 
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def server(
-    trained_models: dict[str, Trained], tmp_path: Path
+    trained_models: dict[str, Trained],
 ) -> Iterator[tuple[subprocess.Popen[str], str, Trained]]:
     trained = trained_models["bankchurn"]
-    port = _free_port()
-    env = os.environ | {
-        "MODEL_PATH": str(trained.model_path),
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "GRACEFUL_SHUTDOWN_SECONDS": "10",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bankchurn", "serve"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        with httpx.Client(base_url=base, trust_env=False, timeout=5) as http:
-            deadline = time.monotonic() + 60
-            while True:
-                assert process.poll() is None, process.stdout.read() if process.stdout else ""
-                try:
-                    if http.get("/ready").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "server never became ready"
-                time.sleep(0.1)
+    with running_service(
+        trained.definition, trained.model_path, GRACEFUL_SHUTDOWN_SECONDS="10"
+    ) as (process, base):
         yield process, base, trained
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
 
 
 def test_serves_predictions_and_logs_json_with_the_request_id(

@@ -3,9 +3,9 @@
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import Trained
 from sklearn.linear_model import LogisticRegression
 
+from conftest import Trained
 from servicekit.artifacts import load_artifact
 from servicekit.compiled import VECTOR_WALK_MAX_ROWS, CompiledPipeline
 from servicekit.features import build_pipeline

@@ -3,8 +3,8 @@
 import json
 
 import mlflow
-from conftest import Trained
 
+from conftest import Trained
 from servicekit.definition import Task
 from servicekit.training.data import file_sha256
 

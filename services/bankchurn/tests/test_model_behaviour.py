@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+
 from conftest import Trained
 from tests.model_checks import base_rows, heldout, mean_shift, predict_rows
 

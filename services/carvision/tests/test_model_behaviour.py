@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from conftest import Trained
 from tests.model_checks import base_rows, heldout, mean_shift, predict_rows
 

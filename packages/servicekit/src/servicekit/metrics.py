@@ -32,6 +32,7 @@ METRIC_NAMES = (
     "model_batch_size",
     "model_info",
     "model_ready",
+    "model_expected_outcome_share",
     "request_validation_errors_total",
 )
 
@@ -70,6 +71,11 @@ class ServiceMetrics:
         self.model_ready = Gauge(
             "model_ready", "1 when the model is loaded and warmed up.", ["service"], registry=r
         )
+        self.expected_share = Gauge(
+            "model_expected_outcome_share",
+            "Share of each outcome on the model's test split (the prediction-mix baseline).",
+            ["service", "outcome"], registry=r,
+        )  # fmt: skip
         self.validation_errors = Counter(
             "request_validation_errors", "Requests rejected by input validation.",
             ["service", "route"], registry=r,
@@ -91,7 +97,12 @@ class ServiceMetrics:
         if endpoint == "batch":
             self.batch_size.labels(self.service).observe(len(outcomes))
 
-    def set_model(self, version: str, algorithm: str, trained_at: str) -> None:
+    def set_model(
+        self, version: str, algorithm: str, trained_at: str, outcome_shares: dict[str, float]
+    ) -> None:
         self.model_info.clear()
         self.model_info.labels(self.service, version, algorithm, trained_at).set(1)
+        self.expected_share.clear()
+        for outcome, share in outcome_shares.items():
+            self.expected_share.labels(self.service, outcome).set(share)
         self.model_ready.labels(self.service).set(1)

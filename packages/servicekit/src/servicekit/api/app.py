@@ -56,7 +56,10 @@ def create_app(
         if runtime.ready:
             meta = runtime.metadata
             metrics.set_model(
-                runtime.version, meta.get("algorithm", ""), meta.get("trained_at", "")
+                runtime.version,
+                meta.get("algorithm", ""),
+                meta.get("trained_at", ""),
+                meta.get("outcome_shares", {}),
             )
 
     def load_model() -> None:

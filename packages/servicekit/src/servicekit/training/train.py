@@ -130,6 +130,7 @@ def train(definition: ServiceDefinition, config: TrainConfig) -> TrainResult:
     metadata = _metadata(
         definition, config, report, metrics, threshold, X_test, pipeline, trained_at
     )
+    metadata["outcome_shares"] = _outcome_shares(definition, test_value, threshold)
 
     with steps.step("write artifact and track the run"):
         if config.track:
@@ -225,6 +226,14 @@ def _metadata(
         "warmup_example": _json_row(X_test.iloc[0][list(spec.inputs)]),
         **definition.extra_metadata,
     }
+
+
+def _outcome_shares(
+    definition: ServiceDefinition, values: np.ndarray, threshold: float
+) -> dict[str, float]:
+    """Share of each metrics outcome on the test split: the baseline the mix-shift alert uses."""
+    outcomes = pd.Series([definition.outcome(float(v), threshold) for v in values])
+    return {str(k): float(v) for k, v in outcomes.value_counts(normalize=True).items()}
 
 
 def _estimator_params(estimator: Any) -> dict[str, Any]:
