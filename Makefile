@@ -77,7 +77,7 @@ typecheck: setup ## mypy (strict) over the kit and the services
 	$(RUN) mypy packages/servicekit/src services/bankchurn/src services/carvision/src services/telecom/src
 
 .PHONY: test-tools
-test-tools: ## Install promtool/prometheus for the monitoring tests (as root with apt; else say what is missing)
+test-tools: ## Install and start promtool, Docker, debootstrap for the tests (root+apt; else say what is missing)
 	scripts/install-test-tools.sh
 
 .PHONY: test
@@ -87,6 +87,28 @@ test: setup test-tools lint typecheck ## Set up, lint, type-check and run every 
 .PHONY: bench
 bench: train ## Print latency/throughput figures per service (no assertions)
 	$(RUN) python -m servicekit.bench --model-dir $(MODEL_DIR)
+
+##@ Containers
+
+COMPOSE ?= docker compose
+
+.PHONY: requirements
+requirements: setup ## Re-export docker/requirements-runtime.txt (hash-pinned) from uv.lock
+	$(UV) export --package servicekit --no-dev --no-emit-workspace --frozen \
+		--format requirements-txt --no-header -q -o docker/requirements-runtime.txt
+
+.PHONY: images
+images: ## Build the three images (TAG, IMAGE_PREFIX, BASE_IMAGE overridable; needs `make train`)
+	MODEL_DIR=$(MODEL_DIR) scripts/build-images.sh $(SERVICES)
+
+.PHONY: compose-up
+compose-up: images ## Start the demo stack (APIs, gateway on :8080, Prometheus, Grafana, MLflow)
+	TAG=$${TAG:-$$(git rev-parse --short HEAD)} $(COMPOSE) up -d --no-build --wait
+	@echo "gateway http://127.0.0.1:8080/<service>/docs  grafana http://127.0.0.1:3000  prometheus http://127.0.0.1:9090  mlflow http://127.0.0.1:5000"
+
+.PHONY: compose-down
+compose-down: ## Stop the demo stack and remove its volumes
+	TAG=$${TAG:-$$(git rev-parse --short HEAD)} $(COMPOSE) down --volumes
 
 ##@ Monitoring
 

@@ -208,6 +208,21 @@ def test_not_ready_without_a_model_but_alive(service: Trained, tmp_path: Any) ->
         assert predict.json()["error"] == "model_not_ready"
 
 
+def test_an_unusable_artifact_gives_a_reason_instead_of_loading_forever(
+    service: Trained, tmp_path: Any
+) -> None:
+    from servicekit.artifacts import save_artifact
+
+    path = save_artifact(tmp_path, {"not": "a pipeline"}, {"service": service.definition.name})
+    with client(make_app(service.definition, model_path=path)) as api:
+        deadline = time.monotonic() + 10
+        while (reason := api.get("/ready").json().get("reason")) == "model is loading":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert api.get("/ready").status_code == 503
+        assert reason.startswith(f"cannot use model {path}: AttributeError")
+
+
 def test_loads_in_the_background_then_turns_ready(service: Trained) -> None:
     app = make_app(service.definition, model_path=service.model_path)
     with client(app) as api:

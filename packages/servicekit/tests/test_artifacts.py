@@ -14,6 +14,13 @@ def test_round_trip_and_no_temporary_files_left(tmp_path: Path) -> None:
     assert sorted(p.name for p in path.parent.iterdir()) == ["metadata.json", "model.joblib"]
 
 
+def test_artifacts_are_readable_by_other_users(tmp_path: Path) -> None:
+    """The image runs as a non-root user; 0600 files from mkstemp would be unreadable."""
+    path = save_artifact(tmp_path, {}, {"service": "svc"})
+    for file in (path, path.with_name("metadata.json")):
+        assert file.stat().st_mode & 0o777 == 0o644
+
+
 def test_an_artifact_of_another_service_is_refused(tmp_path: Path) -> None:
     path = save_artifact(tmp_path, {}, {"service": "carvision"})
     with pytest.raises(ArtifactError, match="belongs to 'carvision', not 'telecom'"):

@@ -27,6 +27,8 @@ def _atomic_write(target: Path, write: Any) -> None:
     os.close(fd)
     try:
         write(Path(tmp))
+        # mkstemp creates 0600; an artifact must be readable by the (non-root) serving user.
+        os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -55,6 +57,8 @@ def load_artifact(model_path: Path, service: str) -> tuple[Any, dict[str, Any]]:
         metadata = json.loads(meta_path.read_text())
     except json.JSONDecodeError as exc:
         raise ArtifactError(f"metadata is not valid JSON: {meta_path}: {exc}") from exc
+    except OSError as exc:
+        raise ArtifactError(f"cannot read {meta_path}: {exc.strerror}") from exc
     if metadata.get("service") != service:
         raise ArtifactError(
             f"artifact at {model_path} belongs to {metadata.get('service')!r}, not {service!r}"

@@ -55,9 +55,13 @@ class ModelRuntime:
             warm = compiled.predict_value(compiled.encode({k: [v] for k, v in example.items()}))
             if not np.all(np.isfinite(warm)):
                 raise ArtifactError(f"warm-up prediction is not finite: {warm.tolist()}")
-        except (ArtifactError, TypeError, ValueError, KeyError) as exc:
+        except ArtifactError as exc:
             self.error = str(exc)
             log.error("model load failed", extra={"model_path": str(model_path), "error": str(exc)})
+            return
+        except Exception as exc:  # anything else still must end "loading" with a reason
+            self.error = f"cannot use model {model_path}: {type(exc).__name__}: {exc}"
+            log.exception("model load failed", extra={"model_path": str(model_path)})
             return
         self.metadata, self._compiled, self.error = metadata, compiled, None
         self._ready.set()

@@ -180,6 +180,7 @@ def write_generated(definition: ServiceDefinition, rows: int, seed: int, out: Pa
     os.close(fd)
     try:
         frame.to_csv(tmp, index=False)
+        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide the data from other users
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -1,0 +1,54 @@
+"""Container entry point: `python3 -m servicekit.container` serves the service named by $SERVICE.
+
+One exec-form ENTRYPOINT for every image (exec form cannot expand variables), with the
+Python process as PID 1 so SIGTERM reaches uvicorn's graceful shutdown directly.
+
+`--check` loads the baked-in model, runs its warm-up prediction and builds the app, then
+exits: the image build runs it, so an image whose model or imports are broken fails to
+build, and the modules serving imports are byte-compiled into the image on the way.
+"""
+
+import importlib
+import os
+import sys
+
+from servicekit.definition import ServiceDefinition
+
+
+def _definition() -> ServiceDefinition:
+    name = os.environ.get("SERVICE", "")
+    if not name.isidentifier():
+        raise SystemExit(f"servicekit.container: SERVICE must name a service package, got {name!r}")
+    definition: ServiceDefinition = importlib.import_module(f"{name}.service").DEFINITION
+    return definition
+
+
+def check(definition: ServiceDefinition) -> None:
+    from servicekit.api import create_app
+    from servicekit.runtime import ModelRuntime
+    from servicekit.settings import get_settings
+
+    settings = get_settings(definition.name)
+    runtime = ModelRuntime(definition)
+    runtime.load(settings.resolved_model_path)
+    if not runtime.ready:
+        raise SystemExit(f"servicekit.container: {definition.name} not ready: {runtime.error}")
+    create_app(definition, settings, runtime)
+    print(f"{definition.name}: model {runtime.version} loaded and warmed up")
+
+
+def main(argv: list[str]) -> int:
+    definition = _definition()
+    if argv == ["--check"]:
+        check(definition)
+        return 0
+    if argv:
+        raise SystemExit(f"servicekit.container: unknown arguments {argv}; only --check")
+    from servicekit.serve import serve
+
+    serve(definition)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

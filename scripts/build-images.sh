@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Build the service images: scripts/build-images.sh [SERVICE...]  (default: all three)
+#   TAG           image tag (default: git short revision, or "dev")
+#   IMAGE_PREFIX  repository prefix (default: mlops)
+#   MODEL_DIR     trained models to bake in (default: models; run `make train` first)
+#   BASE_IMAGE    base image; default: the Dockerfile's pinned public image when it can be
+#                 pulled, else a local Debian base (scripts/make-local-base.sh) with wheels
+#                 downloaded on the host, so that `docker build` needs no network.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+services=("$@")
+[[ ${#services[@]} -gt 0 ]] || services=(bankchurn carvision telecom)
+revision=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+TAG=${TAG:-${revision/unknown/dev}}
+IMAGE_PREFIX=${IMAGE_PREFIX:-mlops}
+MODEL_DIR=${MODEL_DIR:-models}
+PUBLIC_BASE=$(sed -n 's/^ARG BASE_IMAGE=//p' docker/Dockerfile)
+LOCAL_BASE=mlops-local-base:bookworm
+
+step() { printf '==> %s\n' "$*"; }
+fail() { printf 'build-images: %s\n' "$*" >&2; exit 2; }
+
+docker info >/dev/null 2>&1 || fail "no Docker engine reachable (start dockerd or Docker Desktop)"
+for s in "${services[@]}"; do
+  [[ -f $MODEL_DIR/$s/model.joblib ]] || fail "no model at $MODEL_DIR/$s/model.joblib (run 'make train')"
+done
+
+wheels=docker/wheels
+if [[ -z ${BASE_IMAGE:-} ]]; then
+  if docker image inspect "$PUBLIC_BASE" >/dev/null 2>&1 || docker pull -q "$PUBLIC_BASE" >/dev/null 2>&1; then
+    BASE_IMAGE=$PUBLIC_BASE
+  else
+    step "cannot pull $PUBLIC_BASE: building on a local Debian base"
+    scripts/make-local-base.sh "$LOCAL_BASE"
+    BASE_IMAGE=$LOCAL_BASE
+  fi
+fi
+
+if [[ $BASE_IMAGE != "$PUBLIC_BASE" ]]; then
+  # Wheels for the base's own Python and CPU, fetched on the host (which reaches PyPI).
+  read -r pyver machine < <(docker run --rm --entrypoint python3 "$BASE_IMAGE" -c \
+    'import sys, platform; print(f"{sys.version_info[0]}.{sys.version_info[1]}", platform.machine())')
+  step "downloading wheels for Python $pyver on $machine into $wheels/"
+  python3 -m pip download --quiet --disable-pip-version-check --only-binary=:all: \
+    --python-version "$pyver" --platform "manylinux_2_28_$machine" --platform "manylinux2014_$machine" \
+    --platform "manylinux_2_17_$machine" -r docker/requirements-runtime.txt -d "$wheels" \
+    2> >(grep -v ' is ignored: ' >&2)
+fi
+
+# A minimal context: the same paths the Dockerfile copies from a repository checkout.
+context=$(mktemp -d)
+trap 'rm -rf "$context"' EXIT
+mkdir -p "$context/docker" "$context/packages/servicekit/src" "$context/models"
+cp docker/Dockerfile docker/requirements-runtime.txt "$context/docker/"
+cp -r "$wheels" "$context/docker/wheels"
+cp -r packages/servicekit/src/servicekit "$context/packages/servicekit/src/"
+for s in "${services[@]}"; do
+  mkdir -p "$context/services/$s/src" "$context/models/$s"
+  cp -r "services/$s/src/$s" "$context/services/$s/src/"
+  cp "$MODEL_DIR/$s/model.joblib" "$MODEL_DIR/$s/metadata.json" "$context/models/$s/"
+done
+find "$context" -name __pycache__ -prune -exec rm -rf {} +
+
+for s in "${services[@]}"; do
+  image="$IMAGE_PREFIX/$s:$TAG"
+  step "building $image on $BASE_IMAGE"
+  DOCKER_BUILDKIT=0 docker build --quiet -f "$context/docker/Dockerfile" \
+    --build-arg BASE_IMAGE="$BASE_IMAGE" --build-arg SERVICE="$s" \
+    --build-arg VERSION="$TAG" --build-arg REVISION="$revision" \
+    -t "$image" "$context" >/dev/null
+  size=$(docker image inspect -f '{{.Size}}' "$image" | awk '{printf "%.0f MB", $1/1e6}')
+  printf '    %s  %s\n' "$image" "$size"
+done

@@ -1,0 +1,33 @@
+"""What the image build reads: current, pinned, and all inside the build context."""
+
+import re
+import subprocess
+
+from tests.containers.conftest import REPO
+
+
+def test_runtime_requirements_match_the_lock_file() -> None:
+    exported = subprocess.run(
+        ["uv", "export", "--package", "servicekit", "--no-dev", "--no-emit-workspace",
+         "--frozen", "--format", "requirements-txt", "--no-header", "-q"],
+        cwd=REPO, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    committed = (REPO / "docker/requirements-runtime.txt").read_text()
+    assert committed == exported, (
+        "docker/requirements-runtime.txt is stale: run `make requirements`"
+    )
+    assert "--hash=sha256:" in committed
+    assert "mlflow" not in committed and "pandas" not in committed  # training-only
+
+
+def test_base_image_is_pinned_to_a_patch_release() -> None:
+    dockerfile = (REPO / "docker/Dockerfile").read_text()
+    (base,) = re.findall(r"^ARG BASE_IMAGE=(\S+)$", dockerfile, re.MULTILINE)
+    assert re.fullmatch(r"python:3\.\d+\.\d+-slim-\w+", base), base
+
+
+def test_dockerignore_admits_everything_the_dockerfile_copies() -> None:
+    ignore = (REPO / ".dockerignore").read_text()
+    for path in ("docker/requirements-runtime.txt", "docker/wheels/", "packages/servicekit/src/",
+                 "services/*/src/", "models/*/model.joblib", "models/*/metadata.json"):  # fmt: skip
+        assert f"!{path}" in ignore, path

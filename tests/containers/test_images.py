@@ -1,0 +1,144 @@
+"""Each service image, run as a container: healthy, ready, correct, observable, hardened."""
+
+import json
+import signal
+import socket
+import time
+from collections.abc import Iterator
+
+import httpx
+import numpy as np
+import pytest
+from testcontainers.core.container import DockerContainer
+
+import docker
+from conftest import SERVICES, Trained
+from servicekit.metrics import METRIC_NAMES
+from tests.helpers import examples, wait_until
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(params=SERVICES)
+def running(
+    request: pytest.FixtureRequest, images: dict[str, str], trained_models: dict[str, Trained]
+) -> Iterator[tuple[DockerContainer, str, Trained]]:
+    name = request.param
+    container = DockerContainer(images[name]).with_env("GRACEFUL_SHUTDOWN_SECONDS", "10")
+    # Publish on loopback only, on a free port: with_bind_ports() takes no host address, but
+    # the mapping goes to docker-py as is, which accepts (address, port).
+    container.ports["8000/tcp"] = ("127.0.0.1", None)  # type: ignore[assignment]
+    with container:
+        port = container.get_exposed_port(8000)
+        base = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=base, trust_env=False, timeout=5) as http:
+            wait_until(lambda: http.get("/ready").status_code == 200, 60, f"{name} ready")
+        yield container, base, trained_models[name]
+
+
+def _state(container: DockerContainer) -> dict:  # type: ignore[type-arg]
+    wrapped = container.get_wrapped_container()
+    wrapped.reload()
+    return wrapped.attrs["State"]  # type: ignore[no-any-return]
+
+
+def test_becomes_healthy_and_ready(running: tuple[DockerContainer, str, Trained]) -> None:
+    container, base, trained = running
+    wait_until(
+        lambda: _state(container).get("Health", {}).get("Status") == "healthy", 90, "healthy"
+    )
+    ready = httpx.get(f"{base}/ready", trust_env=False).json()
+    assert ready == {"status": "ready", "model_version": trained.metadata["model_version"]}
+
+
+def test_predictions_equal_the_same_model_in_process(
+    running: tuple[DockerContainer, str, Trained],
+) -> None:
+    _, base, trained = running
+    rows = examples(trained.definition)
+    inputs = trained.definition.features.inputs
+    expected = trained.runtime().predict({c: [r.get(c) for r in rows] for c in inputs})
+    with httpx.Client(base_url=base, trust_env=False, timeout=5) as http:
+        batch = http.post("/predict/batch", json={"instances": rows}).json()["predictions"]
+        single = [http.post(f"/{trained.definition.name}/predict", json=r).json() for r in rows]
+    key = "probability" if "probability" in batch[0] else "prediction"
+    np.testing.assert_allclose([p[key] for p in batch], expected.values, rtol=1e-12)
+    np.testing.assert_allclose([p[key] for p in single], expected.values, rtol=1e-12)
+
+
+def test_exposes_the_shared_metrics(running: tuple[DockerContainer, str, Trained]) -> None:
+    _, base, trained = running
+    with httpx.Client(base_url=base, trust_env=False, timeout=5) as http:
+        http.post("/predict", json=examples(trained.definition)[0])
+        text = http.get("/metrics").text
+    for metric in METRIC_NAMES:
+        assert f"# TYPE {metric}" in text or f"# TYPE {metric.removesuffix('_total')}" in text, (
+            metric
+        )
+    assert f'service="{trained.definition.name}"' in text
+
+
+def test_runs_as_a_numeric_non_root_user(running: tuple[DockerContainer, str, Trained]) -> None:
+    container, _, _ = running
+    wrapped = container.get_wrapped_container()
+    assert wrapped.attrs["Config"]["User"] == "10001:10001"
+    code, out = wrapped.exec_run(["python3", "-c", "import os; print(os.getuid(), os.getgid())"])
+    assert code == 0
+    assert out.decode().split() == ["10001", "10001"]
+    code, out = wrapped.exec_run(["sh", "-c", "command -v gcc cc pip pytest || true"])
+    assert out.decode().strip() == "", "build or test tools in the runtime image"
+
+
+def test_bad_input_is_4xx_and_the_container_keeps_serving(
+    running: tuple[DockerContainer, str, Trained],
+) -> None:
+    container, base, trained = running
+    good = examples(trained.definition)[0]
+    with httpx.Client(base_url=base, trust_env=False, timeout=5) as http:
+        bad_requests = [
+            {"json": {"nope": 1}},
+            {"content": b"{", "headers": {"content-type": "application/json"}},
+            {"content": b"x", "headers": {"content-type": "text/plain"}},
+        ]
+        for bad in bad_requests:
+            assert 400 <= http.post("/predict", **bad).status_code < 500  # type: ignore[arg-type]
+        assert http.post("/predict", json=good).status_code == 200
+    assert _state(container)["Running"] is True
+
+
+def test_sigterm_finishes_the_request_in_flight_and_exits_cleanly(
+    running: tuple[DockerContainer, str, Trained],
+) -> None:
+    container, base, trained = running
+    body = json.dumps(examples(trained.definition)[0]).encode()
+    port = int(base.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(
+            b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+            + body[:10]
+        )
+        time.sleep(0.3)
+        container.get_wrapped_container().kill(signal=signal.SIGTERM)
+        time.sleep(0.3)
+        assert _state(container)["Running"] is True, "exited with a request in flight"
+        sock.sendall(body[10:])
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+    assert reply.startswith(b"HTTP/1.1 200"), reply[:200]
+    wait_until(lambda: _state(container)["Running"] is False, 15, "exit after SIGTERM")
+    assert _state(container)["ExitCode"] == 0
+
+
+def test_image_carries_oci_labels_and_a_healthcheck(
+    images: dict[str, str], docker_client: docker.DockerClient
+) -> None:
+    for name, tag in images.items():
+        config = docker_client.images.get(tag).attrs["Config"]
+        labels = config["Labels"]
+        for key in ("source", "revision", "version", "title"):
+            assert labels[f"org.opencontainers.image.{key}"], (name, key)
+        assert labels["org.opencontainers.image.title"] == name
+        assert "/health" in " ".join(config["Healthcheck"]["Test"])
+        assert config["Entrypoint"] == ["python3", "-m", "servicekit.container"]
