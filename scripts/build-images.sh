@@ -21,6 +21,16 @@ LOCAL_BASE=mlops-local-base:bookworm
 step() { printf '==> %s\n' "$*"; }
 fail() { printf 'build-images: %s\n' "$*" >&2; exit 2; }
 
+# A pip to download wheels with: uv-made venvs have none, the Makefile's .tools venv has.
+find_pip() {
+  local candidate
+  for candidate in "${PIP:-}" .tools/bin/pip "$(command -v pip3 || true)"; do
+    [[ -n $candidate && -x $candidate ]] && { echo "$candidate"; return; }
+  done
+  python3 -m pip --version >/dev/null 2>&1 && { echo "python3 -m pip"; return; }
+  fail "pip is needed to download wheels for the offline build (run 'make setup')"
+}
+
 docker info >/dev/null 2>&1 || fail "no Docker engine reachable (start dockerd or Docker Desktop)"
 for s in "${services[@]}"; do
   [[ -f $MODEL_DIR/$s/model.joblib ]] || fail "no model at $MODEL_DIR/$s/model.joblib (run 'make train')"
@@ -42,7 +52,7 @@ if [[ $BASE_IMAGE != "$PUBLIC_BASE" ]]; then
   read -r pyver machine < <(docker run --rm --entrypoint python3 "$BASE_IMAGE" -c \
     'import sys, platform; print(f"{sys.version_info[0]}.{sys.version_info[1]}", platform.machine())')
   step "downloading wheels for Python $pyver on $machine into $wheels/"
-  python3 -m pip download --quiet --disable-pip-version-check --only-binary=:all: \
+  $(find_pip) download --quiet --disable-pip-version-check --only-binary=:all: \
     --python-version "$pyver" --platform "manylinux_2_28_$machine" --platform "manylinux2014_$machine" \
     --platform "manylinux_2_17_$machine" -r docker/requirements-runtime.txt -d "$wheels" \
     2> >(grep -v ' is ignored: ' >&2)
