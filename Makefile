@@ -121,6 +121,39 @@ prometheus: ## Run Prometheus on 127.0.0.1:9090 against the APIs of `make serve`
 	cd monitoring/prometheus && prometheus --config.file=prometheus.yml \
 		--storage.tsdb.path=$(CURDIR)/.prometheus-data --web.listen-address=127.0.0.1:9090
 
+##@ Terraform (AWS)
+
+TF ?= terraform
+ENV ?= dev
+TF_ENVS := dev staging prod
+
+.PHONY: tf-fmt
+tf-fmt: ## Format all Terraform files
+	$(TF) fmt -recursive terraform
+
+.PHONY: tf-validate
+tf-validate: ## init -backend=false + validate every root and module
+	@for d in terraform/bootstrap terraform/modules/* $(TF_ENVS:%=terraform/envs/%); do \
+		echo "==> $$d"; $(TF) -chdir=$$d init -backend=false -input=false >/dev/null && $(TF) -chdir=$$d validate; \
+	done
+
+.PHONY: tf-test
+tf-test: ## terraform test (mock provider) for every module and environment
+	@for d in terraform/modules/* $(TF_ENVS:%=terraform/envs/%); do \
+		[[ -d $$d/tests ]] || continue; echo "==> $$d"; \
+		$(TF) -chdir=$$d init -backend=false -input=false >/dev/null && $(TF) -chdir=$$d test; \
+	done
+
+.PHONY: tf-plan
+tf-plan: ## Plan one environment against its remote state: make tf-plan ENV=staging
+	$(TF) -chdir=terraform/envs/$(ENV) init -input=false -backend-config=backend.hcl
+	$(TF) -chdir=terraform/envs/$(ENV) plan -input=false -out=tfplan
+
+.PHONY: tf-lock
+tf-lock: ## Record provider hashes for Linux and macOS in every environment's lock file (needs the registry)
+	@for e in $(TF_ENVS); do $(TF) -chdir=terraform/envs/$$e providers lock \
+		-platform=linux_amd64 -platform=linux_arm64 -platform=darwin_amd64 -platform=darwin_arm64; done
+
 ##@ Cleanup
 
 .PHONY: clean

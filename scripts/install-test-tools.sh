@@ -24,6 +24,16 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   fi
 fi
 
+# checkov for the Terraform security scan, in a venv of its own (its pins would fight uv.lock).
+CHECKOV_VERSION=3.3.30
+checkov_venv=$(cd "$(dirname "$0")/.." && pwd)/.tools/checkov
+if [[ ! -x $checkov_venv/bin/checkov ]] || ! "$checkov_venv/bin/checkov" --version 2>/dev/null | grep -qx "$CHECKOV_VERSION"; then
+  echo "install-test-tools: checkov $CHECKOV_VERSION into .tools/checkov"
+  python3 -m venv "$checkov_venv"
+  "$checkov_venv/bin/pip" install --quiet --disable-pip-version-check "checkov==$CHECKOV_VERSION" 2> >(grep -v ' is ignored: ' >&2)
+fi
+command -v terraform >/dev/null || echo "install-test-tools: terraform is not installed (Terraform tests will skip)" >&2
+
 # A Docker engine for the container tests: start one if it is installed but not running.
 if command -v dockerd >/dev/null && ! docker info >/dev/null 2>&1; then
   if [[ $(id -u) -eq 0 ]]; then

@@ -1,0 +1,9 @@
+output "state_bucket" {
+  description = "State bucket: put it in each environment's backend.hcl."
+  value       = module.state_bucket.id
+}
+
+output "state_bucket_arn" {
+  description = "State bucket ARN, for IAM policies of the CI role."
+  value       = module.state_bucket.arn
+}

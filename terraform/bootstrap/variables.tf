@@ -1,0 +1,39 @@
+variable "region" {
+  description = "Region of the state bucket."
+  type        = string
+  default     = "eu-west-1"
+}
+
+variable "state_bucket_name" {
+  description = "Name of the Terraform state bucket (globally unique), e.g. mlops-terraform-state-<account id>."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.state_bucket_name != null
+    error_message = "state_bucket_name is required."
+  }
+}
+
+variable "project" {
+  description = "Cost tag `project`."
+  type        = string
+  default     = "mlops"
+}
+
+variable "owner" {
+  description = "Cost tag `owner` (an e-mail address)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", coalesce(var.owner, "unset")))
+    error_message = "owner is mandatory and must be an e-mail address."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "KMS key for state encryption; null uses SSE-S3."
+  type        = string
+  default     = null
+}

@@ -1,0 +1,87 @@
+# Runs in each environment root (envs/<env>/tests links here) with that root's
+# terraform.tfvars, so every environment is checked against its own sizes.
+
+mock_provider "aws" {
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{}"
+    }
+  }
+
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "111122223333"
+    }
+  }
+}
+
+run "every_resource_carries_the_mandatory_cost_tags" {
+  command = plan
+
+  assert {
+    condition = output.cost_tags == {
+      project      = var.project
+      env          = var.environment
+      owner        = var.owner
+      "managed-by" = "terraform"
+    }
+    error_message = "project, env, owner and managed-by must be the provider's default tags."
+  }
+}
+
+run "sizes_follow_the_environment" {
+  command = plan
+
+  assert {
+    condition     = var.environment != "dev" || (output.nat_gateway_count == 0 && output.node_group_scaling["spot"].min_size == 0 && output.node_group_scaling["system"].max_size <= 2)
+    error_message = "dev is the smallest: no NAT, a spot pool that scales to zero, at most two on-demand nodes."
+  }
+  assert {
+    condition     = var.environment != "staging" || output.nat_gateway_count == 1
+    error_message = "staging has one NAT gateway."
+  }
+  assert {
+    condition     = var.environment != "prod" || (output.nat_gateway_count == 3 && output.node_group_scaling["system"].min_size >= 3)
+    error_message = "prod has a NAT per AZ and at least three on-demand nodes."
+  }
+  assert {
+    condition     = output.node_group_scaling["spot"].min_size == 0
+    error_message = "Every environment's spot pool can scale to zero."
+  }
+}
+
+run "rejects_an_unknown_environment" {
+  command = plan
+
+  variables {
+    environment = "qa"
+  }
+
+  expect_failures = [var.environment]
+}
+
+run "rejects_an_owner_that_is_not_an_address" {
+  command = plan
+
+  variables {
+    owner = "nobody"
+  }
+
+  expect_failures = [var.owner]
+}
+
+run "rejects_overriding_a_mandatory_tag" {
+  command = plan
+
+  variables {
+    extra_tags = { env = "prod" }
+  }
+
+  expect_failures = [var.extra_tags]
+}

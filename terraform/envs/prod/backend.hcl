@@ -1,0 +1,3 @@
+bucket = "mlops-terraform-state-CHANGE-ME"
+key    = "envs/prod/terraform.tfstate"
+region = "eu-west-1"

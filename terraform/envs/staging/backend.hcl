@@ -1,0 +1,3 @@
+bucket = "mlops-terraform-state-CHANGE-ME"
+key    = "envs/staging/terraform.tfstate"
+region = "eu-west-1"

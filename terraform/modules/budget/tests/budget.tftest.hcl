@@ -1,0 +1,85 @@
+mock_provider "aws" {
+  # Policy documents are rendered by the provider; a mock must still be valid JSON.
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{}"
+    }
+  }
+
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "111122223333"
+    }
+  }
+}
+
+variables {
+  name              = "mlops-dev-monthly"
+  monthly_limit_usd = 150
+  alert_emails      = ["team@example.com"]
+  cost_filter_tags  = { project = "mlops", env = "dev" }
+}
+
+run "alerts_at_50_80_100_actual_and_100_forecast" {
+  command = plan
+
+  assert {
+    condition     = aws_budgets_budget.monthly.limit_amount == "150.00" && aws_budgets_budget.monthly.time_unit == "MONTHLY" && aws_budgets_budget.monthly.budget_type == "COST"
+    error_message = "A monthly cost budget of 150 USD is expected."
+  }
+  assert {
+    condition = toset([for n in aws_budgets_budget.monthly.notification : "${n.notification_type}:${n.threshold}"]) == toset([
+      "ACTUAL:50", "ACTUAL:80", "ACTUAL:100", "FORECASTED:100",
+    ])
+    error_message = "Notifications at 50/80/100% actual and 100% forecast are expected."
+  }
+  assert {
+    condition     = alltrue([for n in aws_budgets_budget.monthly.notification : n.subscriber_email_addresses == toset(["team@example.com"]) && length(n.subscriber_sns_topic_arns) == 1])
+    error_message = "Each notification goes to the e-mails and the SNS topic."
+  }
+  assert {
+    condition     = one(aws_budgets_budget.monthly.cost_filter).values == tolist(["user:env$dev", "user:project$mlops"])
+    error_message = "The budget must count only the environment's tagged costs."
+  }
+  assert {
+    condition     = aws_kms_key.sns[0].enable_key_rotation
+    error_message = "The alert topic is encrypted with a rotating key."
+  }
+  assert {
+    condition     = length(aws_ce_cost_allocation_tag.this) == 0
+    error_message = "Cost allocation tags are account-wide and off by default."
+  }
+}
+
+run "activates_the_cost_allocation_tags_when_asked" {
+  command = plan
+
+  variables {
+    activate_cost_allocation_tags = true
+  }
+
+  assert {
+    condition     = toset(keys(aws_ce_cost_allocation_tag.this)) == toset(["project", "env", "owner"]) && alltrue([for t in aws_ce_cost_allocation_tag.this : t.status == "Active"])
+    error_message = "project, env and owner must be activated."
+  }
+}
+
+run "rejects_a_budget_without_recipients" {
+  command = plan
+
+  variables {
+    alert_emails = []
+  }
+
+  expect_failures = [var.alert_emails]
+}
+
+run "rejects_a_zero_limit" {
+  command = plan
+
+  variables {
+    monthly_limit_usd = 0
+  }
+
+  expect_failures = [var.monthly_limit_usd]
+}

@@ -1,0 +1,68 @@
+variable "name" {
+  description = "Budget name."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.name != null && length(var.name) > 0
+    error_message = "name is required."
+  }
+}
+
+variable "monthly_limit_usd" {
+  description = "Monthly cost limit in USD."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.monthly_limit_usd != null && var.monthly_limit_usd > 0
+    error_message = "monthly_limit_usd must be a positive number."
+  }
+}
+
+variable "cost_filter_tags" {
+  description = "Only costs carrying these tags count (e.g. { project = \"mlops\", env = \"dev\" }); empty counts the whole account."
+  type        = map(string)
+  default     = {}
+}
+
+variable "actual_thresholds_percent" {
+  description = "Alert when actual spend passes these percentages of the limit."
+  type        = list(number)
+  default     = [50, 80, 100]
+}
+
+variable "forecast_thresholds_percent" {
+  description = "Alert when forecast spend passes these percentages of the limit."
+  type        = list(number)
+  default     = [100]
+}
+
+variable "alert_emails" {
+  description = "E-mail addresses that receive budget alerts."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = length(var.alert_emails) > 0 && alltrue([for e in var.alert_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", e))])
+    error_message = "Give at least one valid alert e-mail address."
+  }
+}
+
+variable "create_sns_topic" {
+  description = "Also publish alerts to an SNS topic (for chat or paging integrations)."
+  type        = bool
+  default     = true
+}
+
+variable "activate_cost_allocation_tags" {
+  description = "Activate the tag keys for cost allocation (account-wide: enable in one root only)."
+  type        = bool
+  default     = false
+}
+
+variable "cost_allocation_tag_keys" {
+  description = "Tag keys to activate for cost allocation."
+  type        = list(string)
+  default     = ["project", "env", "owner"]
+}

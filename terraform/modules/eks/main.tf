@@ -1,0 +1,165 @@
+data "aws_partition" "current" {}
+
+# --- control plane ---------------------------------------------------------------------
+
+data "aws_iam_policy_document" "cluster_assume" {
+  statement {
+    actions = ["sts:AssumeRole", "sts:TagSession"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["eks.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "cluster" {
+  name               = "${var.cluster_name}-cluster"
+  assume_role_policy = data.aws_iam_policy_document.cluster_assume.json
+}
+
+resource "aws_iam_role_policy_attachment" "cluster" {
+  role       = aws_iam_role.cluster.name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/AmazonEKSClusterPolicy"
+}
+
+data "aws_caller_identity" "current" {}
+
+# Envelope encryption of Kubernetes Secrets: the account administers the key, the cluster
+# role uses it through the grant EKS creates.
+data "aws_iam_policy_document" "secrets_key" {
+  # checkov:skip=CKV_AWS_109: a KMS key policy; its resource "*" means the key itself.
+  # checkov:skip=CKV_AWS_111: a KMS key policy grants only on the key it is attached to, never beyond it.
+  # checkov:skip=CKV_AWS_356: a KMS key policy must name "*" as resource; it denotes the key itself.
+  statement {
+    sid       = "AccountAdministers"
+    actions   = ["kms:*"]
+    resources = ["*"] # a key policy's resource is always the key itself
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+}
+
+resource "aws_kms_key" "secrets" {
+  description             = "${var.cluster_name} Kubernetes secrets"
+  enable_key_rotation     = true
+  deletion_window_in_days = 7
+  policy                  = data.aws_iam_policy_document.secrets_key.json
+}
+
+resource "aws_cloudwatch_log_group" "cluster" {
+  # checkov:skip=CKV_AWS_158: CloudWatch Logs encrypts at rest; a customer key adds cost and a key policy for logs.
+  # checkov:skip=CKV_AWS_338: retention is chosen per environment (log_retention_days), 90 days in prod.
+  # EKS writes to this exact name; creating it first sets the retention.
+  name              = "/aws/eks/${var.cluster_name}/cluster"
+  retention_in_days = var.log_retention_days
+}
+
+resource "aws_eks_cluster" "this" {
+  # checkov:skip=CKV_AWS_339: the version comes through var.kubernetes_version, whose validation admits only supported versions.
+  name                      = var.cluster_name
+  version                   = var.kubernetes_version
+  role_arn                  = aws_iam_role.cluster.arn
+  enabled_cluster_log_types = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+
+  vpc_config {
+    subnet_ids              = var.subnet_ids
+    endpoint_private_access = true
+    endpoint_public_access  = length(var.endpoint_public_access_cidrs) > 0
+    public_access_cidrs     = length(var.endpoint_public_access_cidrs) > 0 ? var.endpoint_public_access_cidrs : null
+  }
+
+  access_config {
+    authentication_mode                         = "API"
+    bootstrap_cluster_creator_admin_permissions = true
+  }
+
+  encryption_config {
+    resources = ["secrets"]
+
+    provider {
+      key_arn = aws_kms_key.secrets.arn
+    }
+  }
+
+  depends_on = [aws_iam_role_policy_attachment.cluster, aws_cloudwatch_log_group.cluster]
+}
+
+# IRSA: pods assume IAM roles through the cluster's OIDC issuer (AWS validates EKS issuers
+# itself, so no thumbprint is needed).
+resource "aws_iam_openid_connect_provider" "this" {
+  url            = aws_eks_cluster.this.identity[0].oidc[0].issuer
+  client_id_list = ["sts.amazonaws.com"]
+}
+
+# --- nodes ----------------------------------------------------------------------------
+
+data "aws_iam_policy_document" "node_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["ec2.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "node" {
+  name               = "${var.cluster_name}-node"
+  assume_role_policy = data.aws_iam_policy_document.node_assume.json
+}
+
+resource "aws_iam_role_policy_attachment" "node" {
+  for_each = toset([
+    "AmazonEKSWorkerNodePolicy",
+    "AmazonEKS_CNI_Policy",
+    "AmazonEC2ContainerRegistryReadOnly",
+  ])
+  role       = aws_iam_role.node.name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/${each.value}"
+}
+
+locals {
+  node_groups = merge(
+    {
+      system = merge(var.system_node_group, { capacity_type = "ON_DEMAND", labels = { "node.mlops/pool" = "system" } })
+    },
+    var.spot_node_group.enabled ? {
+      spot = merge(var.spot_node_group, { capacity_type = "SPOT", labels = { "node.mlops/pool" = "spot" } })
+    } : {},
+  )
+}
+
+resource "aws_eks_node_group" "this" {
+  for_each        = local.node_groups
+  cluster_name    = aws_eks_cluster.this.name
+  node_group_name = each.key
+  node_role_arn   = aws_iam_role.node.arn
+  subnet_ids      = var.subnet_ids
+  capacity_type   = each.value.capacity_type
+  instance_types  = each.value.instance_types
+  disk_size       = each.value.disk_size_gb
+  version         = var.kubernetes_version
+  labels          = each.value.labels
+
+  scaling_config {
+    min_size     = each.value.min_size
+    max_size     = each.value.max_size
+    desired_size = each.value.desired_size
+  }
+
+  update_config {
+    max_unavailable = 1
+  }
+
+  # The cluster autoscaler owns desired_size after creation.
+  lifecycle {
+    ignore_changes = [scaling_config[0].desired_size]
+  }
+
+  depends_on = [aws_iam_role_policy_attachment.node]
+}

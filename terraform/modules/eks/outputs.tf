@@ -1,0 +1,29 @@
+output "cluster_name" {
+  description = "EKS cluster name."
+  value       = aws_eks_cluster.this.name
+}
+
+output "cluster_endpoint" {
+  description = "Kubernetes API endpoint."
+  value       = aws_eks_cluster.this.endpoint
+}
+
+output "cluster_ca_data" {
+  description = "Base64 certificate authority data of the API endpoint."
+  value       = aws_eks_cluster.this.certificate_authority[0].data
+}
+
+output "oidc_provider_arn" {
+  description = "IAM OIDC provider ARN, for IRSA role trust policies."
+  value       = aws_iam_openid_connect_provider.this.arn
+}
+
+output "node_group_names" {
+  description = "Node groups by pool (system, spot)."
+  value       = { for k, v in aws_eks_node_group.this : k => v.node_group_name }
+}
+
+output "node_group_scaling" {
+  description = "min/max/desired size of each node pool."
+  value       = { for k, v in aws_eks_node_group.this : k => v.scaling_config[0] }
+}

@@ -1,0 +1,99 @@
+mock_provider "aws" {
+  # Policy documents are rendered by the provider; a mock must still be valid JSON.
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{}"
+    }
+  }
+}
+
+variables {
+  cluster_name = "mlops-test"
+  subnet_ids   = ["subnet-1", "subnet-2"]
+}
+
+run "on_demand_system_pool_and_spot_pool_that_scales_to_zero" {
+  command = plan
+
+  assert {
+    condition     = aws_eks_node_group.this["system"].capacity_type == "ON_DEMAND" && aws_eks_node_group.this["system"].scaling_config[0].min_size >= 1
+    error_message = "The system pool is on-demand with at least one node."
+  }
+  assert {
+    condition     = aws_eks_node_group.this["spot"].capacity_type == "SPOT" && aws_eks_node_group.this["spot"].scaling_config[0].min_size == 0
+    error_message = "The spot pool must be able to scale to zero."
+  }
+  assert {
+    condition     = length(aws_eks_node_group.this["spot"].instance_types) >= 2
+    error_message = "Spot capacity should span several instance types."
+  }
+}
+
+run "secrets_encrypted_logs_on_private_api_by_default" {
+  command = plan
+
+  assert {
+    condition     = one(aws_eks_cluster.this.encryption_config).resources == toset(["secrets"]) && aws_kms_key.secrets.enable_key_rotation
+    error_message = "Kubernetes secrets must be envelope-encrypted with a rotating KMS key."
+  }
+  assert {
+    condition     = contains(aws_eks_cluster.this.enabled_cluster_log_types, "audit")
+    error_message = "Audit logs must be enabled."
+  }
+  assert {
+    condition     = aws_eks_cluster.this.vpc_config[0].endpoint_public_access == false
+    error_message = "Without allowed CIDRs the API endpoint is private."
+  }
+}
+
+run "public_endpoint_only_for_the_given_cidrs" {
+  command = plan
+
+  variables {
+    endpoint_public_access_cidrs = ["203.0.113.0/24"]
+  }
+
+  assert {
+    condition     = aws_eks_cluster.this.vpc_config[0].endpoint_public_access && aws_eks_cluster.this.vpc_config[0].public_access_cidrs == toset(["203.0.113.0/24"])
+    error_message = "The public endpoint must be limited to the given CIDRs."
+  }
+}
+
+run "spot_pool_can_be_disabled" {
+  command = plan
+
+  variables {
+    spot_node_group = { enabled = false }
+  }
+
+  assert {
+    condition     = keys(aws_eks_node_group.this) == ["system"]
+    error_message = "Only the system pool remains."
+  }
+}
+
+run "rejects_a_system_pool_of_zero" {
+  command = plan
+
+  variables {
+    system_node_group = { min_size = 0 }
+  }
+
+  expect_failures = [var.system_node_group]
+}
+
+run "rejects_an_unsupported_kubernetes_version" {
+  command = plan
+
+  variables {
+    kubernetes_version = "1.27"
+  }
+
+  expect_failures = [var.kubernetes_version]
+}

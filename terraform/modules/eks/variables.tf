@@ -1,0 +1,74 @@
+variable "cluster_name" {
+  description = "EKS cluster name."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.cluster_name != null && can(regex("^[a-z][a-z0-9-]{1,38}$", var.cluster_name))
+    error_message = "cluster_name must be 2-39 lower-case letters, digits and hyphens."
+  }
+}
+
+variable "kubernetes_version" {
+  description = "Kubernetes minor version of the control plane and node groups."
+  type        = string
+  default     = "1.34"
+
+  validation {
+    condition     = contains(["1.32", "1.33", "1.34", "1.35"], var.kubernetes_version)
+    error_message = "kubernetes_version must be an EKS version in standard support (1.32-1.35)."
+  }
+}
+
+variable "subnet_ids" {
+  description = "Subnets for the control plane network interfaces and the nodes."
+  type        = list(string)
+  default     = []
+}
+
+variable "endpoint_public_access_cidrs" {
+  description = "CIDRs allowed to reach the public API endpoint; empty makes the endpoint private only."
+  type        = list(string)
+  default     = []
+}
+
+variable "system_node_group" {
+  description = "On-demand node group for cluster add-ons and the platform's baseline replicas."
+  type = object({
+    instance_types = optional(list(string), ["t3.medium"])
+    min_size       = optional(number, 1)
+    max_size       = optional(number, 3)
+    desired_size   = optional(number, 1)
+    disk_size_gb   = optional(number, 30)
+  })
+  default = {}
+
+  validation {
+    condition     = var.system_node_group.min_size >= 1 && var.system_node_group.min_size <= var.system_node_group.max_size
+    error_message = "system_node_group needs min_size >= 1 and min_size <= max_size."
+  }
+}
+
+variable "spot_node_group" {
+  description = "Spot node group for scale-out replicas; min_size 0 lets it scale to zero."
+  type = object({
+    enabled        = optional(bool, true)
+    instance_types = optional(list(string), ["t3.large", "t3a.large", "m5.large"])
+    min_size       = optional(number, 0)
+    max_size       = optional(number, 5)
+    desired_size   = optional(number, 0)
+    disk_size_gb   = optional(number, 30)
+  })
+  default = {}
+
+  validation {
+    condition     = var.spot_node_group.min_size >= 0 && var.spot_node_group.min_size <= var.spot_node_group.max_size
+    error_message = "spot_node_group needs 0 <= min_size <= max_size."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the control plane log group."
+  type        = number
+  default     = 30
+}

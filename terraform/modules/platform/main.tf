@@ -1,0 +1,56 @@
+# One environment of the platform: network + EKS, ECR, artifact bucket, budget.
+
+data "aws_caller_identity" "current" {}
+
+module "network" {
+  source = "../network"
+  count  = var.create_cluster ? 1 : 0
+
+  name                    = var.name
+  cidr_block              = var.network.cidr_block
+  availability_zones      = var.network.availability_zones
+  nat_gateway_mode        = var.network.nat_gateway_mode
+  cluster_name            = var.name
+  enable_flow_logs        = var.network.enable_flow_logs
+  flow_log_retention_days = var.network.flow_log_retention
+}
+
+module "eks" {
+  source = "../eks"
+  count  = var.create_cluster ? 1 : 0
+
+  cluster_name                 = var.name
+  kubernetes_version           = var.cluster.kubernetes_version
+  subnet_ids                   = module.network[0].node_subnet_ids
+  endpoint_public_access_cidrs = var.cluster.endpoint_public_access_cidrs
+  system_node_group            = var.cluster.system_node_group
+  spot_node_group              = var.cluster.spot_node_group
+  log_retention_days           = var.cluster.log_retention_days
+}
+
+module "registry" {
+  source = "../ecr"
+  count  = var.create_registry ? 1 : 0
+
+  repositories = [for s in var.services : "${var.name}/${s}"]
+}
+
+module "artifacts" {
+  source = "../s3_bucket"
+  count  = var.create_artifact_bucket ? 1 : 0
+
+  name                  = coalesce(var.artifact_bucket.name, "${var.name}-artifacts-${data.aws_caller_identity.current.account_id}")
+  prevent_destroy       = var.artifact_bucket.prevent_destroy
+  transition_to_ia_days = var.artifact_bucket.transition_to_ia_days
+}
+
+module "budget" {
+  source = "../budget"
+  count  = var.create_budget ? 1 : 0
+
+  name                          = "${var.name}-monthly"
+  monthly_limit_usd             = var.budget.monthly_limit_usd
+  alert_emails                  = var.budget.alert_emails
+  cost_filter_tags              = var.budget.cost_filter_tags
+  activate_cost_allocation_tags = var.budget.activate_cost_allocation_tags
+}

@@ -1,0 +1,34 @@
+output "cluster_name" {
+  description = "EKS cluster name (null without a cluster)."
+  value       = one(module.eks[*].cluster_name)
+}
+
+output "cluster_endpoint" {
+  description = "Kubernetes API endpoint."
+  value       = one(module.eks[*].cluster_endpoint)
+}
+
+output "nat_gateway_count" {
+  description = "NAT gateways in the VPC."
+  value       = one(module.network[*].nat_gateway_count)
+}
+
+output "repository_urls" {
+  description = "ECR repository URLs by name."
+  value       = one(module.registry[*].repository_urls)
+}
+
+output "artifact_bucket" {
+  description = "Models/MLflow artifact bucket."
+  value       = one(module.artifacts[*].id)
+}
+
+output "budget_alert_topic_arn" {
+  description = "SNS topic receiving budget alerts."
+  value       = one(module.budget[*].alert_topic_arn)
+}
+
+output "node_group_scaling" {
+  description = "min/max/desired size of each node pool."
+  value       = one(module.eks[*].node_group_scaling)
+}

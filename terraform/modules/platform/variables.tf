@@ -1,0 +1,85 @@
+variable "name" {
+  description = "Name prefix of the environment's resources (e.g. mlops-dev)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.name != null && can(regex("^[a-z][a-z0-9-]{1,24}$", var.name))
+    error_message = "name must be 2-25 lower-case letters, digits and hyphens."
+  }
+}
+
+variable "services" {
+  description = "Service images that get an ECR repository."
+  type        = list(string)
+  default     = ["bankchurn", "carvision", "telecom"]
+}
+
+variable "create_cluster" {
+  description = "Create the network and the EKS cluster."
+  type        = bool
+  default     = true
+}
+
+variable "create_registry" {
+  description = "Create the ECR repositories."
+  type        = bool
+  default     = true
+}
+
+variable "create_artifact_bucket" {
+  description = "Create the S3 bucket for models and MLflow artifacts."
+  type        = bool
+  default     = true
+}
+
+variable "create_budget" {
+  description = "Create the monthly budget and its alerts."
+  type        = bool
+  default     = true
+}
+
+variable "network" {
+  description = "VPC layout and NAT choice (see modules/network)."
+  type = object({
+    cidr_block         = optional(string, "10.0.0.0/16")
+    availability_zones = list(string)
+    nat_gateway_mode   = optional(string, "single")
+    enable_flow_logs   = optional(bool, true)
+    flow_log_retention = optional(number, 30)
+  })
+  default = null
+}
+
+variable "cluster" {
+  description = "EKS version, API access and node groups (see modules/eks)."
+  type = object({
+    kubernetes_version           = optional(string, "1.34")
+    endpoint_public_access_cidrs = optional(list(string), [])
+    system_node_group            = optional(any, {})
+    spot_node_group              = optional(any, {})
+    log_retention_days           = optional(number, 30)
+  })
+  default = {}
+}
+
+variable "artifact_bucket" {
+  description = "Models/MLflow artifact bucket: name (null derives one from name and account), destroy protection, IA transition."
+  type = object({
+    name                  = optional(string)
+    prevent_destroy       = optional(bool, false)
+    transition_to_ia_days = optional(number)
+  })
+  default = {}
+}
+
+variable "budget" {
+  description = "Monthly budget in USD, alert e-mails, cost allocation tag activation (see modules/budget)."
+  type = object({
+    monthly_limit_usd             = number
+    alert_emails                  = list(string)
+    cost_filter_tags              = optional(map(string), {})
+    activate_cost_allocation_tags = optional(bool, false)
+  })
+  default = null
+}

@@ -1,0 +1,134 @@
+# A private, versioned, encrypted bucket reachable only over TLS.
+#
+# `prevent_destroy` must be a literal, so the bucket exists in one of two resource blocks
+# chosen by `count`; everything else refers to `local.bucket`.
+
+resource "aws_s3_bucket" "protected" {
+  # checkov:skip=CKV_AWS_18: server access logs need a second bucket per bucket; audit S3 access with CloudTrail data events instead.
+  # checkov:skip=CKV_AWS_144: cross-region replication is a disaster-recovery decision per organisation; versioning guards against loss.
+  # checkov:skip=CKV2_AWS_62: nothing consumes bucket events in this platform.
+  count  = var.prevent_destroy ? 1 : 0
+  bucket = var.name
+  tags   = var.tags
+
+  lifecycle {
+    prevent_destroy = true
+  }
+}
+
+resource "aws_s3_bucket" "this" {
+  # checkov:skip=CKV_AWS_18: server access logs need a second bucket per bucket; audit S3 access with CloudTrail data events instead.
+  # checkov:skip=CKV_AWS_144: cross-region replication is a disaster-recovery decision per organisation; versioning guards against loss.
+  # checkov:skip=CKV2_AWS_62: nothing consumes bucket events in this platform.
+  count  = var.prevent_destroy ? 0 : 1
+  bucket = var.name
+  tags   = var.tags
+}
+
+locals {
+  bucket = one(concat(aws_s3_bucket.protected, aws_s3_bucket.this))
+}
+
+resource "aws_s3_bucket_ownership_controls" "this" {
+  bucket = local.bucket.id
+
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "this" {
+  bucket                  = local.bucket.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_versioning" "this" {
+  bucket = local.bucket.id
+
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
+  bucket = local.bucket.id
+
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = var.kms_key_arn == null ? "AES256" : "aws:kms"
+      kms_master_key_id = var.kms_key_arn
+    }
+    bucket_key_enabled = var.kms_key_arn != null
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "this" {
+  bucket = local.bucket.id
+
+  rule {
+    id     = "expire-noncurrent-versions"
+    status = "Enabled"
+
+    filter {}
+
+    noncurrent_version_expiration {
+      noncurrent_days = var.noncurrent_version_expiration_days
+    }
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+  }
+
+  dynamic "rule" {
+    for_each = var.transition_to_ia_days == null ? [] : [var.transition_to_ia_days]
+
+    content {
+      id     = "current-to-infrequent-access"
+      status = "Enabled"
+
+      filter {}
+
+      transition {
+        days          = rule.value
+        storage_class = "STANDARD_IA"
+      }
+
+      abort_incomplete_multipart_upload {
+        days_after_initiation = 7
+      }
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.this]
+}
+
+data "aws_iam_policy_document" "tls_only" {
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [local.bucket.arn, "${local.bucket.arn}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "tls_only" {
+  bucket = local.bucket.id
+  policy = data.aws_iam_policy_document.tls_only.json
+
+  depends_on = [aws_s3_bucket_public_access_block.this]
+}
