@@ -76,10 +76,12 @@ def terraform(tmp_path_factory: pytest.TempPathFactory) -> Terraform:
     return Terraform(binary, env)
 
 
-@pytest.fixture(scope="session")
-def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of terraform/ (symlinks resolved, no .terraform dirs) to init and apply in."""
-    target = tmp_path_factory.mktemp("tf") / "terraform"
+def copy_terraform(parent: Path) -> Path:
+    """A copy of terraform/ (symlinks resolved, no .terraform dirs) to init and apply in.
+
+    Each user gets its own: a root initialised with the S3 backend keeps that backend in
+    its .terraform, and `init -backend=false` there would still try to reach it."""
+    target = parent / "terraform"
     shutil.copytree(
         TERRAFORM_DIR,
         target,
@@ -94,3 +96,9 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if (module / "tests").is_dir():
             shutil.copytree(module / "tests", target / "modules" / module.name / "tests")
     return target
+
+
+@pytest.fixture(scope="session")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The copy the static tests share (they never configure a backend)."""
+    return copy_terraform(tmp_path_factory.mktemp("tf"))

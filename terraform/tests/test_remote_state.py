@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from terraform.tests.conftest import Terraform
+from terraform.tests.conftest import Terraform, copy_terraform
 from tests.helpers import free_port, wait_until
 
 pytestmark = pytest.mark.slow
@@ -140,9 +140,10 @@ class Prompted:
 
 
 def test_state_lives_in_the_bootstrapped_bucket_and_the_lock_is_exclusive(
-    terraform: Terraform, workdir: Path, aws: dict[str, str]
+    terraform: Terraform, tmp_path: Path, aws: dict[str, str]
 ) -> None:
     s3 = _s3(aws)
+    workdir = copy_terraform(tmp_path)
 
     # 1. bootstrap: the state bucket, with local state.
     bootstrap = workdir / "bootstrap"
