@@ -11,18 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from servicekit.definition import ServiceDefinition
+from servicekit.definition import ServiceDefinition, load_definition
 from servicekit.runtime import ModelRuntime
 
 SERVICES = ("bankchurn", "carvision", "telecom")
 # Rows per training set: enough for the quality floors, small enough for a quick session.
 TRAIN_ROWS = {"bankchurn": 8_000, "carvision": 12_000, "telecom": 3_214}
-
-
-def definition_of(name: str) -> ServiceDefinition:
-    module = __import__(f"{name}.service", fromlist=["DEFINITION"])
-    definition: ServiceDefinition = module.DEFINITION
-    return definition
 
 
 @dataclass(frozen=True)
@@ -67,7 +61,7 @@ def trained_models(
     os.chdir(Path(mlflow_store.removeprefix("sqlite:///")).parent)
     try:
         for name in SERVICES:
-            definition = definition_of(name)
+            definition = load_definition(name)
             data = write_generated(definition, TRAIN_ROWS[name], 7, root / f"{name}.csv")
             result = train(
                 definition, TrainConfig(data=data, out_dir=root / name, seed=7, cv_folds=3)

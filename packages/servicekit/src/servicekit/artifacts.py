@@ -5,14 +5,13 @@ never sees a half-written model or a model paired with another run's metadata.
 """
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import joblib
 
 from servicekit.errors import ArtifactError
+from servicekit.files import atomic_write
 
 MODEL_FILE = "model.joblib"
 METADATA_FILE = "metadata.json"
@@ -22,24 +21,11 @@ def metadata_path(model_path: Path) -> Path:
     return model_path.with_name(METADATA_FILE)
 
 
-def _atomic_write(target: Path, write: Any) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        # mkstemp creates 0600; an artifact must be readable by the (non-root) serving user.
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_artifact(out_dir: Path, pipeline: Any, metadata: dict[str, Any]) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     model_path = out_dir / MODEL_FILE
-    _atomic_write(model_path, lambda p: joblib.dump(pipeline, p, compress=3))
-    _atomic_write(
+    atomic_write(model_path, lambda p: joblib.dump(pipeline, p, compress=3))
+    atomic_write(
         metadata_path(model_path),
         lambda p: p.write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n"),
     )

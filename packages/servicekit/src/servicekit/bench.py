@@ -26,7 +26,7 @@ import numpy as np
 
 from servicekit.artifacts import load_artifact
 from servicekit.compiled import CompiledPipeline
-from servicekit.definition import ServiceDefinition, Task
+from servicekit.definition import ServiceDefinition, Task, load_definition
 from servicekit.threads import pin_native_threads
 
 SERVICES = ("bankchurn", "carvision", "telecom")
@@ -40,12 +40,6 @@ def _time_ms(fn: Callable[[], Any], repeat: int) -> tuple[float, float]:
         fn()
         samples.append((time.perf_counter() - start) * 1e3)
     return statistics.median(samples), float(np.percentile(samples, 99))
-
-
-def _definition(name: str) -> ServiceDefinition:
-    module = __import__(f"{name}.service", fromlist=["DEFINITION"])
-    definition: ServiceDefinition = module.DEFINITION
-    return definition
 
 
 def _rows(definition: ServiceDefinition, n: int) -> Any:
@@ -180,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     pin_native_threads(1)
     for name in args.services:
-        definition = _definition(name)
+        definition = load_definition(name)
         model_path = args.model_dir / name / "model.joblib"
         if not model_path.is_file():
             print(f"{name}: no model at {model_path}; run `make train` first", file=sys.stderr)

@@ -8,19 +8,17 @@ exits: the image build runs it, so an image whose model or imports are broken fa
 build, and the modules serving imports are byte-compiled into the image on the way.
 """
 
-import importlib
 import os
 import sys
 
-from servicekit.definition import ServiceDefinition
+from servicekit.definition import ServiceDefinition, load_definition
 
 
 def _definition() -> ServiceDefinition:
-    name = os.environ.get("SERVICE", "")
-    if not name.isidentifier():
-        raise SystemExit(f"servicekit.container: SERVICE must name a service package, got {name!r}")
-    definition: ServiceDefinition = importlib.import_module(f"{name}.service").DEFINITION
-    return definition
+    try:
+        return load_definition(os.environ.get("SERVICE", ""))
+    except (ValueError, ImportError) as exc:
+        raise SystemExit(f"servicekit.container: SERVICE: {exc}") from exc
 
 
 def check(definition: ServiceDefinition) -> None:

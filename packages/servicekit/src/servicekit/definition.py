@@ -1,5 +1,6 @@
 """What a service declares about itself; everything else comes from the kit."""
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -50,3 +51,13 @@ class ServiceDefinition:
             if value < upper:
                 return label
         return self.value_bands[-1][1] if self.value_bands else "value"
+
+
+def load_definition(name: str) -> ServiceDefinition:
+    """The DEFINITION of service package `name` (e.g. "telecom" -> telecom.service)."""
+    if not name.isidentifier():
+        raise ValueError(f"a service is named by its package, got {name!r}")
+    definition = importlib.import_module(f"{name}.service").DEFINITION
+    if not isinstance(definition, ServiceDefinition):
+        raise TypeError(f"{name}.service.DEFINITION is not a ServiceDefinition")
+    return definition

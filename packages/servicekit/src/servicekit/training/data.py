@@ -5,8 +5,6 @@ types are coerced, and nothing is dropped without being counted under a reason.
 """
 
 import hashlib
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ import pandas as pd
 from servicekit.dataset import Column, DatasetContract
 from servicekit.definition import ServiceDefinition
 from servicekit.errors import DataError
+from servicekit.files import atomic_write
 
 MIN_USABLE_ROWS = 50
 
@@ -176,13 +175,5 @@ def write_generated(definition: ServiceDefinition, rows: int, seed: int, out: Pa
     if header != definition.dataset.header:
         raise DataError(f"generator header {header} differs from {definition.dataset.header}")
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
-    os.close(fd)
-    try:
-        frame.to_csv(tmp, index=False)
-        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide the data from other users
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(out, lambda tmp: frame.to_csv(tmp, index=False))
     return out
