@@ -1,6 +1,7 @@
 """Small factories for tests: apps, clients, request bodies, real service processes."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -99,3 +100,9 @@ def running_service(
         if process.poll() is None:
             process.kill()
         process.wait(timeout=10)
+
+
+def checkov_binary() -> str | None:
+    """checkov from .tools/checkov (scripts/install-test-tools.sh), else one on PATH."""
+    local = Path(__file__).resolve().parents[1] / ".tools" / "checkov" / "bin" / "checkov"
+    return str(local) if local.is_file() else shutil.which("checkov")

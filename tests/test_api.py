@@ -232,3 +232,27 @@ def test_loads_in_the_background_then_turns_ready(service: Trained) -> None:
             assert time.monotonic() < deadline, "model never became ready"
             time.sleep(0.05)
         assert api.post("/predict", json=examples(service.definition)[0]).status_code == 200
+
+
+def test_api_key_guards_predictions_but_not_probes_or_metrics(service: Trained) -> None:
+    api = client(make_app(service.definition, service.runtime(), api_key="s3cret-key"))
+    body = examples(service.definition)[0]
+    batch = {"instances": [body]}
+    for path, payload in (("/predict", body), ("/predict/batch", batch)):
+        missing = api.post(path, json=payload)
+        assert missing.status_code == 401
+        assert missing.json()["message"] == "missing X-API-Key header"
+        wrong = api.post(path, json=payload, headers={"X-API-Key": "s3cret-kez"})
+        assert wrong.status_code == 401
+        assert wrong.json()["message"] == "wrong X-API-Key"
+        assert api.post(path, json=payload, headers={"X-API-Key": "s3cret-key"}).status_code == 200
+    for path in ("/health", "/ready", "/metrics", "/model", "/openapi.json"):
+        assert api.get(path).status_code == 200, path
+    schemes = api.get("/openapi.json").json()["components"]["securitySchemes"]
+    assert schemes["APIKeyHeader"] == {"type": "apiKey", "in": "header", "name": "X-API-Key"}
+
+
+def test_an_empty_api_key_leaves_predictions_open(service: Trained) -> None:
+    # The Secret in git carries an empty placeholder; it must not become a key of "".
+    api = client(make_app(service.definition, service.runtime(), api_key=""))
+    assert api.post("/predict", json=examples(service.definition)[0]).status_code == 200

@@ -1,18 +1,16 @@
 """checkov over every root and module: passing, and every skip justified where it stands."""
 
 import re
-import shutil
 import subprocess
 
 import pytest
 
 from terraform.tests.conftest import TERRAFORM_DIR
-
-CHECKOV = TERRAFORM_DIR.parent / ".tools" / "checkov" / "bin" / "checkov"
+from tests.helpers import checkov_binary
 
 
 def test_checkov_passes() -> None:
-    binary = str(CHECKOV) if CHECKOV.is_file() else shutil.which("checkov")
+    binary = checkov_binary()
     if binary is None:
         pytest.skip("checkov not installed (make test-tools installs it into .tools/checkov)")
     done = subprocess.run(

@@ -2,20 +2,23 @@ data "aws_partition" "current" {}
 
 # --- control plane ---------------------------------------------------------------------
 
-data "aws_iam_policy_document" "cluster_assume" {
+# Trust policies of the roles that EKS itself (the control plane) and EKS Pod Identity assume.
+data "aws_iam_policy_document" "eks_assume" {
+  for_each = { cluster = "eks.amazonaws.com", pod_identity = "pods.eks.amazonaws.com" }
+
   statement {
     actions = ["sts:AssumeRole", "sts:TagSession"]
 
     principals {
       type        = "Service"
-      identifiers = ["eks.amazonaws.com"]
+      identifiers = [each.value]
     }
   }
 }
 
 resource "aws_iam_role" "cluster" {
   name               = "${var.cluster_name}-cluster"
-  assume_role_policy = data.aws_iam_policy_document.cluster_assume.json
+  assume_role_policy = data.aws_iam_policy_document.eks_assume["cluster"].json
 }
 
 resource "aws_iam_role_policy_attachment" "cluster" {
@@ -162,4 +165,46 @@ resource "aws_eks_node_group" "this" {
   }
 
   depends_on = [aws_iam_role_policy_attachment.node]
+}
+
+# --- add-ons ----------------------------------------------------------------------------
+# What the platform's manifests need from the cluster: the EBS CSI driver for the gp3
+# StorageClass of k8s/overlays/prod, metrics-server for the HPAs, and the Pod Identity agent
+# that gives the CSI driver its IAM role. Without an entry in addon_versions, EKS installs
+# the default build for the cluster's Kubernetes version (itself pinned).
+
+locals {
+  addons = toset(["vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent", "aws-ebs-csi-driver", "metrics-server"])
+}
+
+resource "aws_iam_role" "ebs_csi" {
+  name               = "${var.cluster_name}-ebs-csi"
+  assume_role_policy = data.aws_iam_policy_document.eks_assume["pod_identity"].json
+}
+
+resource "aws_iam_role_policy_attachment" "ebs_csi" {
+  role       = aws_iam_role.ebs_csi.name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"
+}
+
+resource "aws_eks_addon" "this" {
+  for_each                    = local.addons
+  cluster_name                = aws_eks_cluster.this.name
+  addon_name                  = each.key
+  addon_version               = lookup(var.addon_versions, each.key, null)
+  resolve_conflicts_on_create = "OVERWRITE"
+  resolve_conflicts_on_update = "PRESERVE"
+  # The VPC CNI enforces the NetworkPolicies of k8s/base only with its policy agent on.
+  configuration_values = each.key == "vpc-cni" ? jsonencode({ enableNetworkPolicy = "true" }) : null
+
+  dynamic "pod_identity_association" {
+    for_each = each.key == "aws-ebs-csi-driver" ? [aws_iam_role.ebs_csi.arn] : []
+    content {
+      role_arn        = pod_identity_association.value
+      service_account = "ebs-csi-controller-sa"
+    }
+  }
+
+  # coredns, metrics-server and the CSI controller are Deployments: they need nodes.
+  depends_on = [aws_eks_node_group.this, aws_iam_role_policy_attachment.ebs_csi]
 }

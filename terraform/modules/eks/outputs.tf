@@ -27,3 +27,8 @@ output "node_group_scaling" {
   description = "min/max/desired size of each node pool."
   value       = { for k, v in aws_eks_node_group.this : k => v.scaling_config[0] }
 }
+
+output "addons" {
+  description = "Names of the EKS add-ons installed on the cluster."
+  value       = sort(keys(aws_eks_addon.this))
+}

@@ -72,3 +72,9 @@ variable "log_retention_days" {
   type        = number
   default     = 30
 }
+
+variable "addon_versions" {
+  description = "Optional exact versions of EKS add-ons by name (e.g. aws-ebs-csi-driver = \"v1.x.y-eksbuild.1\"); unset add-ons get the default build for kubernetes_version."
+  type        = map(string)
+  default     = {}
+}

@@ -17,6 +17,11 @@ class ModelNotReadyError(ServiceError):
     code = "model_not_ready"
 
 
+class UnauthorizedError(ServiceError):
+    status_code = 401
+    code = "unauthorized"
+
+
 class BatchTooLargeError(ServiceError):
     status_code = 413
     code = "batch_too_large"

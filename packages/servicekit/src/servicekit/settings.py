@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
@@ -27,6 +27,15 @@ class ServiceSettings(BaseSettings):
     max_batch_size: int = Field(default=1000, ge=1, le=100_000)
     native_threads: int = Field(default=1, ge=1, le=64)
     graceful_shutdown_seconds: int = Field(default=20, ge=0, le=600)
+    api_key: SecretStr | None = Field(
+        default=None, description="When set, /predict* require it in X-API-Key (from a Secret)."
+    )
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _empty_key_is_none(cls, value: object) -> object:
+        # An empty Secret value (the placeholder in git) means "no key", not "the empty key".
+        return None if value in ("", None) else value
 
     @property
     def resolved_model_path(self) -> Path:

@@ -97,3 +97,24 @@ run "rejects_an_unsupported_kubernetes_version" {
 
   expect_failures = [var.kubernetes_version]
 }
+
+run "addons_the_manifests_need_with_a_pod_identity_for_the_csi_driver" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for a in ["aws-ebs-csi-driver", "metrics-server", "eks-pod-identity-agent", "coredns"] : contains(keys(aws_eks_addon.this), a)])
+    error_message = "The EBS CSI driver (gp3 claims), metrics-server (HPAs) and the Pod Identity agent must be installed."
+  }
+  assert {
+    condition     = one(aws_eks_addon.this["aws-ebs-csi-driver"].pod_identity_association).service_account == "ebs-csi-controller-sa"
+    error_message = "The CSI controller's service account gets the EBS role through Pod Identity."
+  }
+  assert {
+    condition     = jsondecode(aws_eks_addon.this["vpc-cni"].configuration_values).enableNetworkPolicy == "true"
+    error_message = "The VPC CNI must enforce NetworkPolicies."
+  }
+  assert {
+    condition     = length(aws_eks_addon.this["coredns"].pod_identity_association) == 0
+    error_message = "Only the CSI driver needs an IAM role."
+  }
+}

@@ -2,12 +2,14 @@
 
 import asyncio
 import gc
+import hmac
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import Body, Depends, FastAPI, Request
+from fastapi import Body, Depends, FastAPI, Request, Security
+from fastapi.security import APIKeyHeader
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from starlette.responses import Response
@@ -24,7 +26,7 @@ from servicekit.api.schemas import (
     response_models,
 )
 from servicekit.definition import ServiceDefinition, Task
-from servicekit.errors import BatchTooLargeError, ModelNotReadyError
+from servicekit.errors import BatchTooLargeError, ModelNotReadyError, UnauthorizedError
 from servicekit.metrics import ServiceMetrics
 from servicekit.runtime import ModelRuntime, Predictions
 from servicekit.settings import ServiceSettings, get_settings
@@ -34,6 +36,7 @@ API_VERSION = "1.0.0"  # the HTTP contract; the model version is in every respon
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse, "description": text}
     for code, text in {
+        401: "API_KEY is set and X-API-Key is missing or wrong",
         413: "Batch larger than MAX_BATCH_SIZE",
         415: "Body is not application/json",
         422: "Invalid input",
@@ -99,8 +102,26 @@ def create_app(
     install_handlers(app, metrics)
     install_docs(app)
     _install_probes(app, definition, runtime, metrics)
-    _install_predictions(app, definition, runtime, metrics, settings.max_batch_size)
+    _install_predictions(app, definition, runtime, metrics, settings)
     return app
+
+
+API_KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False)
+
+
+def _api_key_guard(settings: ServiceSettings) -> Any:
+    """A dependency that checks X-API-Key when API_KEY is configured, and passes otherwise."""
+    expected = settings.api_key.get_secret_value().encode() if settings.api_key else None
+
+    async def check(given: Annotated[str | None, Security(API_KEY_HEADER)]) -> None:
+        if expected is None:
+            return
+        if given is None:
+            raise UnauthorizedError("missing X-API-Key header")
+        if not hmac.compare_digest(given.encode(), expected):
+            raise UnauthorizedError("wrong X-API-Key")
+
+    return check
 
 
 def _install_probes(
@@ -159,8 +180,10 @@ def _install_predictions(
     definition: ServiceDefinition,
     runtime: ModelRuntime,
     metrics: ServiceMetrics,
-    max_batch_size: int,
+    settings: ServiceSettings,
 ) -> None:
+    max_batch_size = settings.max_batch_size
+    guarded = [Depends(_api_key_guard(settings))]
     inputs = definition.features.inputs
     Row = definition.request_model
     SingleResponse, BatchRequest, BatchResponse = response_models(definition)
@@ -182,7 +205,11 @@ def _install_predictions(
         return {k: v for k, v in model.metadata.items() if k in ModelMetadata.model_fields}
 
     @app.post(
-        "/predict", response_model=SingleResponse, responses=ERRORS, summary="Predict one row"
+        "/predict",
+        response_model=SingleResponse,
+        responses=ERRORS,
+        summary="Predict one row",
+        dependencies=guarded,
     )
     async def predict(
         payload: Annotated[Row, Body(openapi_examples=single_examples)],  # type: ignore[valid-type]
@@ -198,6 +225,7 @@ def _install_predictions(
         response_model=BatchResponse,
         responses=ERRORS,
         summary=f"Predict up to MAX_BATCH_SIZE ({max_batch_size}) rows",
+        dependencies=guarded,
     )
     async def predict_batch(
         payload: Annotated[BatchRequest, Body(openapi_examples=batch_examples)],  # type: ignore[valid-type]

@@ -1,0 +1,465 @@
+"""Cross-file checks on the rendered overlays: every name, label, port and path lines up."""
+
+import os
+import re
+import shutil
+import subprocess
+from typing import Any
+
+import pytest
+import yaml
+
+from k8s.tests.manifests import (
+    APP_OVERLAYS,
+    REPO,
+    SERVICES,
+    Obj,
+    containers,
+    cpu_cores,
+    env_references,
+    memory_bytes,
+    named,
+    one,
+    pod_spec,
+    render,
+    render_dir,
+    selects,
+    workloads,
+)
+from monitoring.grafana import generate as dashboards
+from servicekit.api.app import create_app
+from servicekit.definition import load_definition
+from servicekit.settings import ServiceSettings
+
+# Secrets that are deliberately not in git, and who creates them per overlay.
+EXTERNAL_SECRETS = {
+    "kind": {"grafana-admin": REPO / "scripts" / "kind" / "up.sh"},
+    "prod": {},  # every prod Secret comes from an ExternalSecret (checked below)
+}
+COST_LABELS = ("project", "env", "owner")
+
+
+@pytest.fixture(params=APP_OVERLAYS)
+def overlay(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def objs(overlay: str) -> list[Obj]:
+    return render(overlay)
+
+
+def _pod_labels(obj: Obj) -> dict[str, str]:
+    return obj["spec"]["template"]["metadata"]["labels"]  # type: ignore[no-any-return]
+
+
+def _ports(obj: Obj) -> dict[str, int]:
+    return {p["name"]: p["containerPort"] for c in containers(pod_spec(obj)) for p in c["ports"]}
+
+
+def test_the_eight_manifests_exist() -> None:
+    base = REPO / "k8s" / "base"
+    for name in ("namespace", "storage", "ingress"):
+        assert (base / f"{name}.yaml").is_file()
+    for name in (*SERVICES, "prometheus", "grafana"):
+        assert (base / f"{name}-deployment.yaml").is_file()
+
+
+def test_deployment_selectors_match_their_pods(objs: list[Obj]) -> None:
+    for d in workloads(objs):
+        assert selects(d["spec"]["selector"]["matchLabels"], _pod_labels(d)), d["metadata"]["name"]
+
+
+def test_services_select_one_workload_and_target_its_ports(objs: list[Obj]) -> None:
+    for name, svc in named(objs, "Service").items():
+        owners = [d for d in workloads(objs) if selects(svc["spec"]["selector"], _pod_labels(d))]
+        assert len(owners) == 1, f"Service {name} selects {len(owners)} workloads"
+        ports = _ports(owners[0])
+        for port in svc["spec"]["ports"]:
+            target = port["targetPort"]
+            assert target in ports or target in ports.values(), f"{name}: no port {target}"
+
+
+def test_probes_use_declared_ports(objs: list[Obj]) -> None:
+    for d in workloads(objs):
+        for c in containers(pod_spec(d)):
+            names = {p["name"] for p in c.get("ports", [])}
+            for kind in ("startupProbe", "livenessProbe", "readinessProbe"):
+                if kind in c:
+                    assert c[kind]["httpGet"]["port"] in names, f"{d['metadata']['name']} {kind}"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_api_probes_exist_in_the_service_openapi(service: str) -> None:
+    definition = load_definition(service)
+    paths = create_app(definition, ServiceSettings(service_name=service)).openapi()["paths"]
+    api = one(render("kind"), "Deployment", service)
+    (container,) = pod_spec(api)["containers"]
+    assert container["livenessProbe"]["httpGet"]["path"] == "/health"
+    assert container["startupProbe"]["httpGet"]["path"] == "/health"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/ready"
+    for kind in ("startupProbe", "livenessProbe", "readinessProbe"):
+        assert container[kind]["httpGet"]["path"] in paths
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_api_pods_match_the_image(service: str) -> None:
+    # docker/Dockerfile: PORT=8000, USER 10001, models copied to /app/models/<service>/.
+    dockerfile = (REPO / "docker" / "Dockerfile").read_text()
+    assert "PORT=8000" in dockerfile
+    assert "USER 10001:10001" in dockerfile
+    assert "/app/models/${SERVICE}/" in dockerfile
+    objs = render("kind")
+    api = one(objs, "Deployment", service)
+    assert _ports(api) == {"http": 8000}
+    assert pod_spec(api)["securityContext"]["runAsUser"] == 10001
+    config = {
+        ref: one(objs, "ConfigMap", ref)["data"]
+        for kind, ref in env_references(pod_spec(api))
+        if kind == "ConfigMap"
+    }
+    merged = {k: v for data in config.values() for k, v in data.items()}
+    assert merged["MODEL_PATH"] == f"/app/models/{service}/model.joblib"
+    settings = set(ServiceSettings.model_fields)
+    assert {k.lower() for k in merged} <= settings, "a ConfigMap key no setting reads"
+
+
+def test_graceful_termination_covers_prestop_and_drain(objs: list[Obj]) -> None:
+    for service in SERVICES:
+        spec = pod_spec(one(objs, "Deployment", service))
+        (container,) = spec["containers"]
+        sleep = container["lifecycle"]["preStop"]["sleep"]["seconds"]
+        config = one(objs, "ConfigMap", _config_name(objs, "mlops-config"))["data"]
+        drain = int(config["GRACEFUL_SHUTDOWN_SECONDS"])
+        assert spec["terminationGracePeriodSeconds"] >= sleep + drain
+
+
+def _config_name(objs: list[Obj], prefix: str) -> str:
+    (name,) = [n for n in named(objs, "ConfigMap") if n.rsplit("-", 1)[0] == prefix]
+    return name
+
+
+def test_hpas_own_the_replica_count(objs: list[Obj], overlay: str) -> None:
+    hpas = named(objs, "HorizontalPodAutoscaler")
+    assert set(hpas) == set(SERVICES)
+    for name, hpa in hpas.items():
+        target = hpa["spec"]["scaleTargetRef"]
+        assert (target["kind"], target["name"]) == ("Deployment", name)
+        deployment = one(objs, "Deployment", name)
+        assert "replicas" not in deployment["spec"], f"{name}: the HPA owns replicas"
+        assert 1 <= hpa["spec"]["minReplicas"] < hpa["spec"]["maxReplicas"]
+        (metric,) = hpa["spec"]["metrics"]
+        assert metric["resource"]["name"] == "cpu"
+        utilization = metric["resource"]["target"]["averageUtilization"]
+        assert utilization == round(dashboards.HPA_CPU_TARGET * 100)
+        behavior = hpa["spec"]["behavior"]
+        assert behavior["scaleUp"]["stabilizationWindowSeconds"] == 0
+        window = behavior["scaleDown"]["stabilizationWindowSeconds"]
+        assert window == (300 if overlay == "prod" else 30)
+
+
+def test_api_cpu_request_is_what_the_dashboards_assume(objs: list[Obj]) -> None:
+    # The dashboards draw "CPU as a share of the request" with this constant.
+    for service in SERVICES:
+        (container,) = pod_spec(one(objs, "Deployment", service))["containers"]
+        request = cpu_cores(container["resources"]["requests"]["cpu"])
+        assert request == float(dashboards.CPU_REQUEST_CORES)
+
+
+def test_every_container_has_requests_within_limits(objs: list[Obj]) -> None:
+    for d in workloads(objs):
+        for c in containers(pod_spec(d)):
+            res = c["resources"]
+            for key, parse in (("cpu", cpu_cores), ("memory", memory_bytes)):
+                request, limit = res["requests"][key], res["limits"][key]
+                assert parse(request) <= parse(limit), f"{d['metadata']['name']} {key}"
+
+
+def test_quota_fits_every_hpa_at_its_maximum(objs: list[Obj]) -> None:
+    quota = one(objs, "ResourceQuota", "mlops-quota")["spec"]["hard"]
+    cpu = memory = 0.0
+    pods = 0
+    for d in workloads(objs):
+        name = d["metadata"]["name"]
+        hpa = named(objs, "HorizontalPodAutoscaler").get(name)
+        count = hpa["spec"]["maxReplicas"] + 1 if hpa else d["spec"].get("replicas", 1)  # +surge
+        pods += count
+        for c in containers(pod_spec(d)):
+            cpu += count * cpu_cores(c["resources"]["requests"]["cpu"])
+            memory += count * memory_bytes(c["resources"]["requests"]["memory"])
+    assert pods <= int(quota["pods"])
+    assert cpu <= cpu_cores(quota["requests.cpu"])
+    assert memory <= memory_bytes(quota["requests.memory"])
+
+
+def test_every_referenced_config_secret_and_claim_exists(objs: list[Obj], overlay: str) -> None:
+    external = {
+        es["spec"]["target"]["name"] for es in objs if es["kind"] == "ExternalSecret"
+    } | set(EXTERNAL_SECRETS[overlay])
+    for creator_name, creator in EXTERNAL_SECRETS[overlay].items():
+        assert creator_name in creator.read_text(), f"{creator} does not create {creator_name}"
+    for d in workloads(objs):
+        for kind, name in env_references(pod_spec(d)):
+            exists = name in named(objs, kind) or (kind == "Secret" and name in external)
+            assert exists, f"{d['metadata']['name']} uses missing {kind}/{name}"
+
+
+def test_every_claim_is_mounted_by_a_pod(objs: list[Obj]) -> None:
+    used = {
+        name
+        for d in workloads(objs)
+        for kind, name in env_references(pod_spec(d))
+        if kind == "PersistentVolumeClaim"
+    }
+    assert set(named(objs, "PersistentVolumeClaim")) == used
+
+
+def test_prod_secrets_come_only_from_external_secrets() -> None:
+    objs = render("prod")
+    assert named(objs, "Secret") == {}
+    targets = {es["spec"]["target"]["name"] for es in objs if es["kind"] == "ExternalSecret"}
+    assert targets == {"mlops-secrets", "grafana-admin"}
+
+
+def _service_port(objs: list[Obj], service: str, port: Any) -> None:
+    ports = one(objs, "Service", service)["spec"]["ports"]
+    assert any(port in (p.get("name"), p["port"]) for p in ports), f"{service} has no port {port}"
+
+
+def test_ingress_routes_each_prefix_to_its_service(objs: list[Obj], overlay: str) -> None:
+    ingress = one(objs, "Ingress", "mlops")
+    assert ingress["spec"]["ingressClassName"] == "traefik"
+    assert not any("rewrite" in k for k in ingress["metadata"].get("annotations", {}))
+    (rule,) = ingress["spec"]["rules"]
+    routes = {p["path"]: p for p in rule["http"]["paths"]}
+    assert set(routes) == {f"/{s}" for s in SERVICES}
+    for service in SERVICES:
+        path = routes[f"/{service}"]
+        assert path["pathType"] == "Prefix"
+        backend = path["backend"]["service"]
+        assert backend["name"] == service
+        _service_port(objs, service, backend["port"]["name"])
+
+
+def test_base_leaves_the_controller_to_the_overlays() -> None:
+    assert "ingressClassName" not in one(render("base"), "Ingress", "mlops")["spec"]
+
+
+def test_httproute_mirrors_the_ingress_and_attaches_to_the_gateway(objs: list[Obj]) -> None:
+    route = one(objs, "HTTPRoute", "mlops")
+    rules = {r["matches"][0]["path"]["value"]: r for r in route["spec"]["rules"]}
+    assert set(rules) == {f"/{s}" for s in SERVICES}
+    for service in SERVICES:
+        rule = rules[f"/{service}"]
+        assert rule["matches"][0]["path"]["type"] == "PathPrefix"
+        assert "filters" not in rule
+        (backend,) = rule["backendRefs"]
+        assert backend["name"] == service
+        _service_port(objs, service, backend["port"])
+    # The parent is the Gateway of the Traefik add-on, and it admits routes from `mlops`.
+    (parent,) = route["spec"]["parentRefs"]
+    addon = render("traefik")
+    gateway = one(addon, "Gateway", parent["name"])
+    assert gateway["metadata"]["namespace"] == parent["namespace"]
+    allowed = gateway["spec"]["listeners"][0]["allowedRoutes"]["namespaces"]
+    namespace = one(objs, "Namespace", "mlops")["metadata"]
+    # The API server adds kubernetes.io/metadata.name to every namespace.
+    labels = {**namespace["labels"], "kubernetes.io/metadata.name": namespace["name"]}
+    assert selects(allowed["selector"]["matchLabels"], labels)
+    assert one(addon, "GatewayClass", gateway["spec"]["gatewayClassName"])
+
+
+def test_gateway_listener_is_a_traefik_entry_point() -> None:
+    addon = render("kind-cluster-addons")
+    traefik = one(addon, "Deployment", "traefik")
+    (container,) = pod_spec(traefik)["containers"]
+    entry_ports = {int(m[1]) for a in container["args"] if (m := re.search(r"address=:(\d+)$", a))}
+    listener_port = one(addon, "Gateway", "platform")["spec"]["listeners"][0]["port"]
+    assert listener_port in entry_ports
+    node_ports = {
+        p["name"]: p["nodePort"] for p in one(addon, "Service", "traefik")["spec"]["ports"]
+    }
+    kind_config = yaml.safe_load((REPO / "k8s" / "kind" / "kind-config.yaml").read_text())
+    mapped = {m["containerPort"] for m in kind_config["nodes"][0]["extraPortMappings"]}
+    assert set(node_ports.values()) == mapped
+    assert all(
+        m["listenAddress"] == "127.0.0.1" for m in kind_config["nodes"][0]["extraPortMappings"]
+    )
+
+
+def _prometheus_targets(objs: list[Obj]) -> dict[str, dict[str, str]]:
+    """Apply the in-cluster scrape config's relabeling to every pod template, as pod SD would."""
+    config = yaml.safe_load(
+        one(objs, "ConfigMap", _config_name(objs, "prometheus-config"))["data"]["prometheus.yml"]
+    )
+    (job,) = [j for j in config["scrape_configs"] if "kubernetes_sd_configs" in j]
+    (sd,) = job["kubernetes_sd_configs"]
+    targets = {}
+    for d in workloads(objs):
+        namespace = d["metadata"]["namespace"]
+        if sd["role"] != "pod" or namespace not in sd["namespaces"]["names"]:
+            continue
+        meta = pod_spec(d)
+        template = d["spec"]["template"]["metadata"]
+        for c in containers(meta):
+            for port in c.get("ports", []):
+                labels = {
+                    "__meta_kubernetes_namespace": namespace,
+                    "__meta_kubernetes_pod_name": d["metadata"]["name"] + "-abc12",
+                    "__meta_kubernetes_pod_container_port_name": port["name"],
+                }
+                for source, prefix in (("labels", "label"), ("annotations", "annotation")):
+                    for k, v in template.get(source, {}).items():
+                        labels[
+                            f"__meta_kubernetes_pod_{prefix}_{re.sub(r'[^a-zA-Z0-9_]', '_', k)}"
+                        ] = v
+                if (kept := _relabel(job["relabel_configs"], labels)) is not None:
+                    targets[d["metadata"]["name"]] = kept
+    return targets
+
+
+def _relabel(rules: list[dict[str, Any]], labels: dict[str, str]) -> dict[str, str] | None:
+    for rule in rules:
+        value = ";".join(labels.get(s, "") for s in rule.get("source_labels", []))
+        match = re.fullmatch(rule.get("regex", "(.*)"), value)
+        action = rule.get("action", "replace")
+        if action == "keep" and not match:
+            return None
+        if action == "drop" and match:
+            return None
+        if action == "replace" and match:
+            labels[rule["target_label"]] = match.expand(rule.get("replacement", r"\1"))
+        assert action in ("keep", "drop", "replace"), f"unsupported relabel action {action}"
+    return labels
+
+
+def test_prometheus_scrapes_every_api_and_labels_it_by_service(objs: list[Obj]) -> None:
+    targets = _prometheus_targets(objs)
+    assert set(targets) == set(SERVICES), "scraped exactly the three APIs"
+    for service, labels in targets.items():
+        assert labels["service"] == service
+        annotations = one(objs, "Deployment", service)["spec"]["template"]["metadata"][
+            "annotations"
+        ]
+        assert annotations["prometheus.io/path"] == "/metrics"
+
+
+def test_prometheus_loads_the_rules_it_mounts(objs: list[Obj]) -> None:
+    prometheus = one(objs, "Deployment", "prometheus")
+    config = yaml.safe_load(
+        one(objs, "ConfigMap", _config_name(objs, "prometheus-config"))["data"]["prometheus.yml"]
+    )
+    (container,) = pod_spec(prometheus)["containers"]
+    mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+    (rule_glob,) = config["rule_files"]
+    assert rule_glob == f"{mounts['rules']}/*.yml"
+    rules = one(objs, "ConfigMap", _config_name(objs, "prometheus-rules"))["data"]
+    on_disk = {p.name for p in (REPO / "monitoring" / "prometheus" / "rules").glob("*.yml")}
+    assert set(rules) == on_disk
+    assert "--config.file=/etc/prometheus/prometheus.yml" in container["args"]
+    assert mounts["config"] == "/etc/prometheus/prometheus.yml"
+
+
+def test_grafana_reaches_prometheus_and_loads_every_dashboard(objs: list[Obj]) -> None:
+    (container,) = pod_spec(one(objs, "Deployment", "grafana"))["containers"]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    match = re.fullmatch(r"http://([a-z-]+):(\d+)", env["PROMETHEUS_URL"] or "")
+    assert match, env["PROMETHEUS_URL"]
+    _service_port(objs, match[1], int(match[2]))
+    dashboards_cm = one(objs, "ConfigMap", _config_name(objs, "grafana-dashboards"))["data"]
+    on_disk = {p.name for p in (REPO / "monitoring" / "grafana" / "dashboards").glob("*.json")}
+    assert set(dashboards_cm) == on_disk
+    provider = yaml.safe_load(
+        one(objs, "ConfigMap", _config_name(objs, "grafana-dashboard-providers"))["data"][
+            "mlops.yml"
+        ]
+    )
+    mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+    assert provider["providers"][0]["options"]["path"] == mounts["dashboards"]
+
+
+def _allowed(
+    objs: list[Obj], to: dict[str, str], from_labels: dict[str, str], from_ns: str, port: int
+) -> bool:
+    """Whether some NetworkPolicy admits this flow into pods labelled `to`."""
+    namespace_labels = {"kubernetes.io/metadata.name": from_ns}
+    for policy in named(objs, "NetworkPolicy").values():
+        if not selects(policy["spec"]["podSelector"].get("matchLabels", {}), to):
+            continue
+        for rule in policy["spec"].get("ingress", []):
+            ports = {p["port"] for p in rule.get("ports", [])}
+            if port not in ports:
+                continue
+            for peer in rule["from"]:
+                ns_ok = (
+                    selects(peer["namespaceSelector"]["matchLabels"], namespace_labels)
+                    if "namespaceSelector" in peer
+                    else from_ns == "mlops"
+                )
+                if ns_ok and selects(peer["podSelector"]["matchLabels"], from_labels):
+                    return True
+    return False
+
+
+def test_network_policies_deny_by_default_and_allow_the_platform_flows(objs: list[Obj]) -> None:
+    deny = one(objs, "NetworkPolicy", "default-deny-all")["spec"]
+    assert deny["podSelector"] == {} and set(deny["policyTypes"]) == {"Ingress", "Egress"}
+    traefik_labels = _pod_labels(one(render("traefik"), "Deployment", "traefik"))
+    prometheus = _pod_labels(one(objs, "Deployment", "prometheus"))
+    grafana = _pod_labels(one(objs, "Deployment", "grafana"))
+    for service in SERVICES:
+        api = _pod_labels(one(objs, "Deployment", service))
+        assert _allowed(objs, api, traefik_labels, "traefik", 8000)
+        assert _allowed(objs, api, prometheus, "mlops", 8000)
+        assert not _allowed(objs, api, grafana, "mlops", 8000)
+    assert _allowed(objs, prometheus, grafana, "mlops", 9090)
+    assert not _allowed(objs, grafana, traefik_labels, "traefik", 3000)
+
+
+def test_every_object_carries_the_cost_labels(objs: list[Obj], overlay: str) -> None:
+    for obj in objs:
+        labels = obj["metadata"].get("labels", {})
+        missing = [k for k in COST_LABELS if k not in labels]
+        assert missing == [], f"{obj['kind']}/{obj['metadata']['name']} lacks {missing}"
+        assert labels["env"] == overlay
+        assert labels["app.kubernetes.io/part-of"] == "mlops-platform"
+    for d in workloads(objs):
+        assert {"project", "env", "owner", "app.kubernetes.io/name"} <= set(_pod_labels(d))
+
+
+def test_images_are_pinned(objs: list[Obj], overlay: str) -> None:
+    for d in workloads(objs):
+        for c in containers(pod_spec(d)):
+            image = c["image"]
+            assert re.search(r":[\w.-]+$|@sha256:[0-9a-f]{64}$", image), image
+            assert not image.endswith(":latest"), image
+            if overlay == "prod" and d["metadata"]["name"] in SERVICES:
+                # images.yml pushes exactly these immutable tags
+                assert re.search(r"^ghcr\.io/.+:sha-[0-9a-f]{40}$|@sha256:[0-9a-f]{64}$", image)
+
+
+def test_kind_up_overlay_deploys_the_tag_it_built() -> None:
+    target = REPO / ".kind" / f"pytest-overlay-{os.getpid()}"
+    try:
+        subprocess.run(
+            [REPO / "scripts" / "kind" / "overlay.sh", "kind-0123abcd", target], check=True
+        )
+        # The generated overlay must sit two levels below the root, like .kind/overlay.
+        objs = render_dir(target)
+    finally:
+        shutil.rmtree(target, ignore_errors=True)
+    images = {c["image"] for d in workloads(objs) for c in containers(pod_spec(d))}
+    assert {f"mlops/{s}:kind-0123abcd" for s in SERVICES} <= images
+    assert render("kind") != objs  # only the tags differ...
+    assert len(render("kind")) == len(objs)  # ...not the objects
+
+
+def test_kind_up_overlay_rejects_a_bad_tag() -> None:
+    done = subprocess.run(
+        [REPO / "scripts" / "kind" / "overlay.sh", "bad tag!", "/nonexistent"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == "overlay.sh: invalid image tag 'bad tag!'"

@@ -1,0 +1,64 @@
+"""Every kustomization renders, and every object is valid for a pinned Kubernetes version."""
+
+from collections import Counter
+
+import kubernetes_validate
+import pytest
+
+from k8s.tests.manifests import KUSTOMIZATIONS, Obj, render
+
+# The cluster version the manifests target (kind's node image in k8s/kind/kind-config.yaml).
+KUBERNETES_VERSION = "1.37.0"
+
+# Custom resources have no schema in kubernetes-validate: their CRDs come from the Gateway API
+# release and the External Secrets Operator at apply time. test_consistency checks their
+# references; these are the only kinds allowed to skip the strict schema.
+CUSTOM_KINDS = {
+    ("gateway.networking.k8s.io/v1", "GatewayClass"),
+    ("gateway.networking.k8s.io/v1", "Gateway"),
+    ("gateway.networking.k8s.io/v1", "HTTPRoute"),
+    ("external-secrets.io/v1", "ExternalSecret"),
+}
+
+
+def test_kind_config_pins_the_same_kubernetes_version() -> None:
+    config = (KUSTOMIZATIONS["kind"].parents[1] / "kind" / "kind-config.yaml").read_text()
+    assert f"kindest/node:v{KUBERNETES_VERSION}@sha256:" in config
+
+
+@pytest.mark.parametrize("name", sorted(KUSTOMIZATIONS))
+def test_renders_without_duplicates(name: str) -> None:
+    objs = render(name)
+    assert objs, f"{name} renders nothing"
+    keys = Counter(
+        (o["kind"], o["metadata"].get("namespace", ""), o["metadata"]["name"]) for o in objs
+    )
+    assert [k for k, n in keys.items() if n > 1] == []
+
+
+def _validate(obj: Obj) -> None:
+    kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+
+
+@pytest.mark.parametrize("name", sorted(KUSTOMIZATIONS))
+def test_every_object_is_valid_against_the_strict_schema(name: str) -> None:
+    errors = []
+    for obj in render(name):
+        if (obj["apiVersion"], obj["kind"]) in CUSTOM_KINDS:
+            continue
+        try:
+            _validate(obj)
+        except kubernetes_validate.ValidationError as exc:
+            path = ".".join(str(p) for p in exc.path)
+            errors.append(f"{obj['kind']}/{obj['metadata']['name']} {path}: {exc.message}")
+        except kubernetes_validate.SchemaNotFoundError as exc:
+            errors.append(exc.message)
+    assert errors == []
+
+
+def test_the_strict_schema_catches_a_typo() -> None:
+    # Guards the test above: strict mode must reject a field the API does not know.
+    deployment = next(o for o in render("kind") if o["kind"] == "Deployment")
+    broken = {**deployment, "spec": {**deployment["spec"], "replica": 2}}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        _validate(broken)

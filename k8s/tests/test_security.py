@@ -1,0 +1,111 @@
+"""Pod Security "restricted" on every pod template, and checkov with every skip justified."""
+
+import copy
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from k8s.tests.manifests import (
+    KUSTOMIZATIONS,
+    Obj,
+    pod_spec,
+    render,
+    restricted_violations,
+    workloads,
+)
+from tests.helpers import checkov_binary
+
+
+@pytest.mark.parametrize("name", sorted(KUSTOMIZATIONS))
+def test_every_pod_template_meets_the_restricted_profile(name: str) -> None:
+    problems = {
+        f"{w['kind']}/{w['metadata']['name']}": found
+        for w in workloads(render(name))
+        if (found := restricted_violations(pod_spec(w)))
+    }
+    assert problems == {}
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (
+            lambda s: s["containers"][0]["securityContext"].update(allowPrivilegeEscalation=True),
+            "allowPrivilegeEscalation",
+        ),
+        (lambda s: s["containers"][0]["securityContext"].update(runAsUser=0), "runAsUser"),
+        (
+            lambda s: s["containers"][0]["securityContext"]["capabilities"].update(drop=[]),
+            "drop ALL",
+        ),
+        (
+            lambda s: s["containers"][0]["securityContext"].update(readOnlyRootFilesystem=False),
+            "writable",
+        ),
+        (lambda s: s.update(hostNetwork=True), "hostNetwork"),
+        (lambda s: s["volumes"].append({"name": "h", "hostPath": {"path": "/"}}), "hostPath"),
+        (
+            lambda s: [
+                c["securityContext"].pop("seccompProfile")
+                and s["securityContext"].pop("seccompProfile")
+                for c in s["containers"]
+            ],
+            "seccompProfile",
+        ),
+    ],
+)
+def test_the_checker_catches_each_violation(mutate: object, expected: str) -> None:
+    api = next(w for w in workloads(render("kind")) if w["metadata"]["name"] == "bankchurn")
+    spec = copy.deepcopy(pod_spec(api))
+    mutate(spec)  # type: ignore[operator]
+    assert any(expected in p for p in restricted_violations(spec))
+
+
+@pytest.mark.parametrize("name", ["kind", "prod", "kind-cluster-addons"])
+def test_namespaces_enforce_the_restricted_profile(name: str) -> None:
+    for ns in (o for o in render(name) if o["kind"] == "Namespace"):
+        assert ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+
+
+def _skips(obj: Obj) -> dict[str, str]:
+    annotations = obj["metadata"].get("annotations", {})
+    return dict(v.split("=", 1) for k, v in annotations.items() if k.startswith("checkov.io/skip"))
+
+
+@pytest.mark.parametrize("name", ["kind", "prod", "kind-cluster-addons"])
+def test_checkov_passes_on_the_rendered_manifests(name: str, tmp_path: Path) -> None:
+    binary = checkov_binary()
+    if binary is None:
+        pytest.skip("checkov not installed (make test-tools installs it into .tools/checkov)")
+    rendered = tmp_path / f"{name}.yaml"
+    rendered.write_text(yaml.safe_dump_all(render(name), sort_keys=False))
+    done = subprocess.run(
+        [
+            binary,
+            "-f",
+            str(rendered),
+            "--framework",
+            "kubernetes",
+            "--skip-download",
+            "--quiet",
+            "--compact",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+        cwd=tempfile.gettempdir(),
+    )
+    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+
+
+@pytest.mark.parametrize("name", ["kind", "prod", "kind-cluster-addons"])
+def test_every_checkov_skip_says_why(name: str) -> None:
+    for obj in render(name):
+        for check, reason in _skips(obj).items():
+            assert re.fullmatch(r"CKV2?_K8S_\d+", check), check
+            assert len(reason.strip()) >= 20, f"{obj['metadata']['name']} {check}: {reason!r}"

@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# make kind-up: the whole platform on a local kind cluster. Idempotent: every step checks
+# what exists and only does what is missing, so running it twice is safe (and redeploys
+# changed code or models under a new image tag).
+#
+# Knobs (the Makefile passes its pinned versions): KIND_VERSION KUBECTL_VERSION
+# GATEWAY_API_VERSION KIND_CLUSTER INGRESS_PORT GATEWAY_PORT BIN_DIR MODEL_DIR
+set -Eeuo pipefail
+cd "$(dirname "$0")/../.."
+
+KIND_VERSION=${KIND_VERSION:?set by the Makefile}
+KUBECTL_VERSION=${KUBECTL_VERSION:?set by the Makefile}
+GATEWAY_API_VERSION=${GATEWAY_API_VERSION:?set by the Makefile}
+KIND_CLUSTER=${KIND_CLUSTER:-mlops}
+INGRESS_PORT=${INGRESS_PORT:-8080}
+GATEWAY_PORT=${GATEWAY_PORT:-8081}
+BIN_DIR=${BIN_DIR:-$PWD/bin}
+MODEL_DIR=${MODEL_DIR:-models}
+STATE_DIR=.kind
+NAMESPACE=mlops
+SERVICES=(bankchurn carvision telecom)
+CONTEXT=kind-$KIND_CLUSTER
+export PATH="$BIN_DIR:$PATH"
+
+step_name="starting"
+step() { step_name=$*; printf '\n==> %s\n' "$*"; }
+die() { printf 'kind-up: %s\n' "$*" >&2; exit 2; }
+k() { kubectl --context "$CONTEXT" "$@"; }
+
+# On failure: name the step, then show what explains it.
+explain_failure() {
+  local rc=$?
+  printf '\nkind-up: FAILED at step "%s" (exit %d)\n' "$step_name" "$rc" >&2
+  if kubectl config get-contexts "$CONTEXT" >/dev/null 2>&1; then
+    printf '\n--- recent events in %s ---\n' "$NAMESPACE" >&2
+    k get events -n "$NAMESPACE" --sort-by=.lastTimestamp 2>/dev/null | tail -n 25 >&2 || true
+    printf '\n--- pods not ready ---\n' >&2
+    k get pods -A --field-selector=status.phase!=Running 2>/dev/null >&2 || true
+    for pod in $(k get pods -n "$NAMESPACE" -o jsonpath='{range .items[?(@.status.containerStatuses[0].ready==false)]}{.metadata.name}{"\n"}{end}' 2>/dev/null); do
+      printf '\n--- logs of %s ---\n' "$pod" >&2
+      k logs -n "$NAMESPACE" "$pod" --tail=30 --all-containers 2>/dev/null >&2 || true
+    done
+  fi
+  exit "$rc"
+}
+trap explain_failure ERR
+
+os=$(uname -s | tr '[:upper:]' '[:lower:]')
+case $(uname -m) in
+  x86_64 | amd64) arch=amd64 ;;
+  aarch64 | arm64) arch=arm64 ;;
+  *) die "unsupported CPU $(uname -m): kind ships amd64 and arm64" ;;
+esac
+
+fetch() {  # fetch URL FILE, with curl or wget
+  if command -v curl >/dev/null; then curl -fsSL --retry 3 -o "$2" "$1"
+  else wget -q -O "$2" "$1"; fi
+}
+
+sha256() { if command -v sha256sum >/dev/null; then sha256sum "$@"; else shasum -a 256 "$@"; fi | cut -d' ' -f1; }
+
+# install NAME VERSION URL SHA_URL: a pinned binary into BIN_DIR, checked against its published
+# checksum, unless the right version is already there.
+install_tool() {
+  local name=$1 version=$2 url=$3 sha_url=$4 tmp
+  if [[ -x $BIN_DIR/$name ]] && "$BIN_DIR/$name" version 2>/dev/null | grep -q -- "${version#v}"; then
+    echo "$name $version already in $BIN_DIR"; return
+  fi
+  mkdir -p "$BIN_DIR"; tmp=$(mktemp -d)
+  fetch "$url" "$tmp/$name"
+  fetch "$sha_url" "$tmp/sum"
+  [[ $(sha256 "$tmp/$name") == "$(cut -d' ' -f1 "$tmp/sum")" ]] || die "checksum mismatch for $url"
+  install -m 0755 "$tmp/$name" "$BIN_DIR/$name"; rm -rf "$tmp"
+  echo "installed $name $version into $BIN_DIR"
+}
+
+step "checking prerequisites"
+missing=()
+command -v docker >/dev/null || missing+=("docker (https://docs.docker.com/get-docker/)")
+command -v git >/dev/null || missing+=("git")
+command -v curl >/dev/null || command -v wget >/dev/null || missing+=("curl or wget")
+[[ ${#missing[@]} -eq 0 ]] || die "missing: ${missing[*]}"
+docker info >/dev/null 2>&1 || die "Docker is installed but no engine answers: start Docker Desktop or dockerd"
+
+step "installing kind $KIND_VERSION and kubectl $KUBECTL_VERSION into $BIN_DIR (when absent)"
+install_tool kind "$KIND_VERSION" \
+  "https://kind.sigs.k8s.io/dl/$KIND_VERSION/kind-$os-$arch" \
+  "https://github.com/kubernetes-sigs/kind/releases/download/$KIND_VERSION/kind-$os-$arch.sha256sum"
+install_tool kubectl "$KUBECTL_VERSION" \
+  "https://dl.k8s.io/release/$KUBECTL_VERSION/bin/$os/$arch/kubectl" \
+  "https://dl.k8s.io/release/$KUBECTL_VERSION/bin/$os/$arch/kubectl.sha256"
+
+step "creating kind cluster '$KIND_CLUSTER' (ingress 127.0.0.1:$INGRESS_PORT, gateway 127.0.0.1:$GATEWAY_PORT)"
+mkdir -p "$STATE_DIR"
+if kind get clusters 2>/dev/null | grep -qx "$KIND_CLUSTER"; then
+  echo "cluster exists; reusing it"
+else
+  sed -e "s/hostPort: 8080/hostPort: $INGRESS_PORT/" -e "s/hostPort: 8081/hostPort: $GATEWAY_PORT/" \
+    -e "s/^name: mlops$/name: $KIND_CLUSTER/" k8s/kind/kind-config.yaml > "$STATE_DIR/kind-config.yaml"
+  kind create cluster --config "$STATE_DIR/kind-config.yaml" --wait 120s
+fi
+k wait --for=condition=Ready node --all --timeout=120s
+
+step "installing Gateway API $GATEWAY_API_VERSION CRDs (standard channel)"
+k apply --server-side --force-conflicts -f \
+  "https://github.com/kubernetes-sigs/gateway-api/releases/download/$GATEWAY_API_VERSION/standard-install.yaml" >/dev/null
+k wait --for=condition=Established --timeout=60s \
+  crd/gatewayclasses.gateway.networking.k8s.io crd/gateways.gateway.networking.k8s.io \
+  crd/httproutes.gateway.networking.k8s.io
+
+step "installing metrics-server and Traefik (k8s/overlays/kind/cluster-addons)"
+k apply -k k8s/overlays/kind/cluster-addons
+k -n kube-system rollout status deployment/metrics-server --timeout=180s
+k -n traefik rollout status deployment/traefik --timeout=180s
+
+step "training the models (kept when present in $MODEL_DIR/)"
+for s in "${SERVICES[@]}"; do
+  [[ -f $MODEL_DIR/$s/model.joblib ]] || { make train MODEL_DIR="$MODEL_DIR"; break; }
+done
+
+# One tag per build input: the commit, uncommitted changes and the trained models.
+tag=kind-$({ git rev-parse HEAD; git diff HEAD; cat "$MODEL_DIR"/*/metadata.json; } | sha256 | cut -c1-12)
+
+step "building the images (tag $tag)"
+TAG=$tag IMAGE_PREFIX=mlops MODEL_DIR=$MODEL_DIR scripts/build-images.sh "${SERVICES[@]}"
+
+step "loading the images into kind"
+for s in "${SERVICES[@]}"; do kind load docker-image --name "$KIND_CLUSTER" "mlops/$s:$tag"; done
+
+step "creating the namespace and the Grafana admin Secret (random password, never in git)"
+k create namespace "$NAMESPACE" --dry-run=client -o yaml | k apply -f - >/dev/null
+if ! k -n "$NAMESPACE" get secret grafana-admin >/dev/null 2>&1; then
+  password=$(LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c 24 || true)
+  k -n "$NAMESPACE" create secret generic grafana-admin \
+    --from-literal=admin-user=admin --from-literal=admin-password="$password"
+fi
+
+step "applying the kind overlay"
+scripts/kind/overlay.sh "$tag" "$STATE_DIR/overlay"
+k apply -k "$STATE_DIR/overlay"
+
+step "waiting for every rollout and for readiness"
+for d in "${SERVICES[@]}" prometheus grafana; do
+  k -n "$NAMESPACE" rollout status "deployment/$d" --timeout=300s
+done
+k -n "$NAMESPACE" wait --for=condition=Ready pod --all --timeout=180s
+
+step "checking the routes through the ingress controller"
+for url in "http://127.0.0.1:$INGRESS_PORT" "http://127.0.0.1:$GATEWAY_PORT"; do
+  for s in "${SERVICES[@]}"; do
+    for _ in $(seq 60); do
+      [[ $(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' "$url/$s/ready") == 200 ]] && break
+      sleep 2
+    done
+    [[ $(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' "$url/$s/ready") == 200 ]] \
+      || { echo "$url/$s/ready does not answer 200"; false; }
+  done
+done
+
+cat > "$STATE_DIR/env" <<ENV
+KUBE_CONTEXT=$CONTEXT
+INGRESS_URL=http://127.0.0.1:$INGRESS_PORT
+GATEWAY_URL=http://127.0.0.1:$GATEWAY_PORT
+ENV
+
+step "ready"
+cat <<DONE
+  APIs (Ingress)      http://127.0.0.1:$INGRESS_PORT/{bankchurn,carvision,telecom}/docs
+  APIs (Gateway API)  http://127.0.0.1:$GATEWAY_PORT/{bankchurn,carvision,telecom}/docs
+  Grafana             kubectl --context $CONTEXT -n $NAMESPACE port-forward svc/grafana 3000
+                      user/password: kubectl --context $CONTEXT -n $NAMESPACE get secret grafana-admin -o jsonpath='{.data.admin-password}' | base64 -d
+  Prometheus          kubectl --context $CONTEXT -n $NAMESPACE port-forward svc/prometheus 9090
+  Tests               make test-e2e      Remove everything: make kind-down
+DONE

@@ -1,0 +1,166 @@
+"""What the e2e suite needs from a cluster: where it is, port-forwards, and a bounded load."""
+
+import os
+import re
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+NAMESPACE = os.environ.get("E2E_NAMESPACE", "mlops")
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Target:
+    """The cluster under test: a kubeconfig context and the controller's base URLs."""
+
+    context: str | None
+    ingress_url: str
+    gateway_url: str | None
+
+    @classmethod
+    def from_env(cls) -> "Target":
+        return cls(
+            context=os.environ.get("KUBE_CONTEXT") or None,  # None: the current context
+            ingress_url=os.environ.get("INGRESS_URL", "http://127.0.0.1:8080").rstrip("/"),
+            gateway_url=(os.environ.get("GATEWAY_URL") or "").rstrip("/") or None,
+        )
+
+
+def kubectl(target: Target) -> list[str]:
+    import shutil
+    import sys
+
+    beside = Path(sys.executable).parent / "kubectl"
+    binary = str(beside) if beside.is_file() else shutil.which("kubectl") or "kubectl"
+    return [binary, *(["--context", target.context] if target.context else [])]
+
+
+@contextmanager
+def port_forward(target: Target, service: str, port: int) -> Iterator[str]:
+    """`kubectl port-forward` to a Service on a free local port; yields its base URL.
+
+    A port-forward enters the pod's network namespace through the kubelet, so the namespace's
+    NetworkPolicies (which admit no traffic from the test machine) stay as they are."""
+    proc = subprocess.Popen(
+        [*kubectl(target), "-n", NAMESPACE, "port-forward", f"svc/{service}", f"0:{port}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        match = re.search(r"127\.0\.0\.1:(\d+)", line)
+        if not match:
+            detail = proc.stderr.read() if proc.stderr else ""
+            raise RuntimeError(f"port-forward to {service} failed: {line}{detail}")
+        yield f"http://127.0.0.1:{match[1]}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def http() -> httpx.Client:
+    # trust_env=False: a proxy configured in the environment must not swallow loopback calls.
+    return httpx.Client(timeout=10, trust_env=False)
+
+
+@dataclass
+class LoadResult:
+    requests: int = 0
+    failures: int = 0
+    errors: list[str] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> dict[str, Any]:
+        ordered = sorted(self.latencies) or [0.0]
+
+        def pct(q: float) -> float:
+            return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 2)
+
+        return {
+            "requests": self.requests,
+            "failures": self.failures,
+            "first_errors": self.errors[:5],
+            "seconds": round(self.seconds, 1),
+            "rps": round(self.requests / self.seconds, 1) if self.seconds else 0.0,
+            "latency_ms": {"p50": pct(0.5), "p95": pct(0.95), "p99": pct(0.99)},
+        }
+
+
+class Load:
+    """Closed-loop load from `workers` threads, bounded in requests and time: it always stops
+    by itself, even if the test that started it never calls stop()."""
+
+    def __init__(
+        self,
+        url: str,
+        body: dict[str, Any],
+        headers: dict[str, str],
+        workers: int = 8,
+        max_requests: int = 200_000,
+        max_seconds: float = 600,
+    ) -> None:
+        self.url, self.body, self.headers = url, body, headers
+        self.workers, self.max_requests, self.max_seconds = workers, max_requests, max_seconds
+        self.result = LoadResult()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._threads = [threading.Thread(target=self._run, daemon=True) for _ in range(workers)]
+        self._started = 0.0
+
+    def _run(self) -> None:
+        with http() as client:
+            while not self._stop.is_set():
+                if time.monotonic() - self._started > self.max_seconds:
+                    break
+                start = time.perf_counter()
+                try:
+                    response = client.post(self.url, json=self.body, headers=self.headers)
+                    error = (
+                        None
+                        if response.status_code == 200
+                        else f"HTTP {response.status_code}: {response.text[:200]}"
+                    )
+                except httpx.HTTPError as exc:
+                    error = f"{type(exc).__name__}: {exc}"
+                elapsed = time.perf_counter() - start
+                with self._lock:
+                    self.result.requests += 1
+                    self.result.latencies.append(elapsed)
+                    if error:
+                        self.result.failures += 1
+                        self.result.errors.append(error)
+                    if self.result.requests >= self.max_requests:
+                        self._stop.set()
+
+    def __enter__(self) -> "Load":
+        self._started = time.monotonic()
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=30)
+        self.result.seconds = time.monotonic() - self._started
+
+
+def wait_for(check: Any, seconds: float, what: str, interval: float = 2.0) -> float:
+    """Poll `check` until truthy; return the seconds it took, or fail naming `what`."""
+    start = time.monotonic()
+    while time.monotonic() - start < seconds:
+        if check():
+            return time.monotonic() - start
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {seconds:.0f} s waiting for {what}")

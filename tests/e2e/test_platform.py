@@ -1,0 +1,124 @@
+"""The deployed platform: workloads healthy, routes right, monitoring wired."""
+
+from typing import Any
+
+import pytest
+from kubernetes import client
+
+from servicekit.definition import load_definition
+from tests.e2e.cluster import NAMESPACE, Target, http, port_forward, wait_for
+from tests.e2e.conftest import secret_value
+
+SERVICES = ("bankchurn", "carvision", "telecom")
+DEPLOYMENTS = (*SERVICES, "prometheus", "grafana")
+
+
+def test_every_deployment_is_available(apps: client.AppsV1Api) -> None:
+    for name in DEPLOYMENTS:
+        d = apps.read_namespaced_deployment(name, NAMESPACE)
+        wanted = d.spec.replicas or 0
+        assert wanted >= 1, name
+        assert (d.status.available_replicas or 0) == wanted, f"{name}: {d.status}"
+        assert d.status.observed_generation == d.metadata.generation, f"{name} still rolling"
+
+
+def test_every_pod_is_ready_without_restarts(
+    core: client.CoreV1Api, report: dict[str, Any]
+) -> None:
+    pods = core.list_namespaced_pod(NAMESPACE).items
+    assert pods
+    time_to_ready: dict[str, float] = {}
+    for pod in pods:
+        if pod.metadata.deletion_timestamp:  # leaving after a scale-down: not part of the set
+            continue
+        name = pod.metadata.name
+        ready = next(c for c in pod.status.conditions if c.type == "Ready")
+        assert ready.status == "True", f"{name} not ready: {ready.message}"
+        for status in pod.status.container_statuses:
+            assert status.restart_count == 0, (
+                f"{name}/{status.name} restarted {status.restart_count}x"
+            )
+        app = pod.metadata.labels.get("app.kubernetes.io/name", name)
+        seconds = (ready.last_transition_time - pod.metadata.creation_timestamp).total_seconds()
+        time_to_ready[app] = max(time_to_ready.get(app, 0.0), seconds)
+    report["time_to_ready_seconds"] = time_to_ready
+
+
+def _routes(target: Target) -> list[tuple[str, str]]:
+    routes = [("ingress", target.ingress_url)]
+    if target.gateway_url:
+        routes.append(("gateway", target.gateway_url))
+    return routes
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_prefix_reaches_its_service(
+    target: Target, service: str, api_headers: dict[str, str]
+) -> None:
+    definition = load_definition(service)
+    with http() as web:
+        for via, base in _routes(target):
+            url = f"{base}/{service}"
+            assert web.get(f"{url}/health").json() == {"status": "ok"}, via
+            assert web.get(f"{url}/ready").json()["status"] == "ready", via
+            schema = web.get(f"{url}/openapi.json").json()
+            assert schema["info"]["title"] == definition.title, via
+            model = web.get(f"{url}/model").json()
+            predicted = web.post(
+                f"{url}/predict", json=dict(definition.examples[0]), headers=api_headers
+            )
+            assert predicted.status_code == 200, f"{via}: {predicted.text}"
+            assert predicted.json()["model_version"] == model["model_version"], via
+
+
+def test_unknown_paths_get_404(target: Target) -> None:
+    with http() as web:
+        for via, base in _routes(target):
+            for path in ("/", "/nope", "/bankchurnx/health", "/telecom-v2/ready"):
+                assert web.get(f"{base}{path}").status_code == 404, f"{via} {path}"
+
+
+def test_httproute_is_accepted_by_the_gateway(
+    target: Target, custom: client.CustomObjectsApi
+) -> None:
+    if not target.gateway_url:
+        pytest.skip("GATEWAY_URL not set: no Gateway API route to check")
+    route = custom.get_namespaced_custom_object(
+        "gateway.networking.k8s.io", "v1", NAMESPACE, "httproutes", "mlops"
+    )
+    (parent,) = route["status"]["parents"]
+    conditions = {c["type"]: c["status"] for c in parent["conditions"]}
+    assert conditions.get("Accepted") == "True", parent
+    assert conditions.get("ResolvedRefs") == "True", parent
+
+
+def test_prometheus_scrapes_every_service(target: Target) -> None:
+    with port_forward(target, "prometheus", 9090) as url, http() as web:
+
+        def all_up() -> bool:
+            targets = web.get(f"{url}/api/v1/targets", params={"state": "active"}).json()
+            up = {
+                t["labels"].get("service")
+                for t in targets["data"]["activeTargets"]
+                if t["labels"].get("job") == "mlops-services" and t["health"] == "up"
+            }
+            return set(SERVICES) <= up
+
+        wait_for(all_up, 90, "Prometheus to report every service target up")
+        rules = web.get(f"{url}/api/v1/rules").json()["data"]["groups"]
+        assert rules, "no alert or recording rules loaded"
+
+
+def test_grafana_is_healthy_and_its_datasource_works(
+    target: Target, core: client.CoreV1Api
+) -> None:
+    user = secret_value(core, "grafana-admin", "admin-user")
+    password = secret_value(core, "grafana-admin", "admin-password")
+    with port_forward(target, "grafana", 3000) as url, http() as web:
+        health = web.get(f"{url}/api/health").json()
+        assert health["database"] == "ok"
+        checked = web.get(f"{url}/api/datasources/uid/prometheus/health", auth=(user, password))
+        assert checked.status_code == 200, checked.text
+        assert checked.json()["status"] == "OK"
+        found = web.get(f"{url}/api/search", params={"type": "dash-db"}, auth=(user, password))
+        assert len(found.json()) >= 4, "the four provisioned dashboards"

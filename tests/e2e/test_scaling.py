@@ -1,0 +1,112 @@
+"""Under real load through the ingress: the HPA scales out, and a rolling restart drops
+nothing. Each load is bounded in requests and time and stops by itself."""
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from kubernetes import client
+
+from servicekit.definition import load_definition
+from tests.e2e.cluster import NAMESPACE, Load, Target, wait_for
+
+SCALED = "bankchurn"
+BATCH_ROWS = 200  # batch requests spend CPU in the model, not in HTTP: the HPA sees it fast
+SCALE_OUT_SECONDS = 420  # metrics-server (15 s) + HPA sync (15 s) + pod start, with margin
+
+
+def _batch(service: str) -> dict[str, Any]:
+    example = dict(load_definition(service).examples[0])
+    return {"instances": [example] * BATCH_ROWS}
+
+
+def _ready_pods(apps: client.AppsV1Api, name: str) -> int:
+    return apps.read_namespaced_deployment(name, NAMESPACE).status.ready_replicas or 0
+
+
+def test_hpa_scales_out_under_load_without_failed_requests(
+    target: Target,
+    apps: client.AppsV1Api,
+    autoscaling: client.AutoscalingV2Api,
+    api_headers: dict[str, str],
+    report: dict[str, Any],
+) -> None:
+    hpa = autoscaling.read_namespaced_horizontal_pod_autoscaler(SCALED, NAMESPACE)
+    minimum = hpa.spec.min_replicas
+    wait_for(lambda: _ready_pods(apps, SCALED) == minimum, 300, f"{SCALED} back at its minimum")
+    url = f"{target.ingress_url}/{SCALED}/predict/batch"
+    with Load(
+        url, _batch(SCALED), api_headers, workers=8, max_seconds=SCALE_OUT_SECONDS + 60
+    ) as load:
+        desired = wait_for(
+            lambda: (
+                (
+                    autoscaling.read_namespaced_horizontal_pod_autoscaler(
+                        SCALED, NAMESPACE
+                    ).status.desired_replicas
+                    or 0
+                )
+                > minimum
+            ),
+            SCALE_OUT_SECONDS,
+            "the HPA to want more replicas",
+        )
+        ready = desired + wait_for(
+            lambda: _ready_pods(apps, SCALED) > minimum,
+            SCALE_OUT_SECONDS - desired,
+            "the new pods to become Ready",
+        )
+        time.sleep(10)  # keep the load on while the new pods take traffic
+    status = autoscaling.read_namespaced_horizontal_pod_autoscaler(SCALED, NAMESPACE).status
+    report["scale_out"] = {
+        "service": SCALED,
+        "min_replicas": minimum,
+        "replicas_reached": status.current_replicas,
+        "seconds_to_desired": round(desired, 1),
+        "seconds_to_ready": round(ready, 1),
+        "load": load.result.summary(),
+    }
+    assert load.result.failures == 0, load.result.errors[:5]
+    assert load.result.requests > 0
+
+
+def test_rolling_restart_under_load_drops_no_request(
+    target: Target,
+    apps: client.AppsV1Api,
+    api_headers: dict[str, str],
+    report: dict[str, Any],
+) -> None:
+    service = "telecom"
+    url = f"{target.ingress_url}/{service}/predict"
+    body = dict(load_definition(service).examples[0])
+    before = apps.read_namespaced_deployment(service, NAMESPACE)
+    with Load(url, body, api_headers, workers=4, max_seconds=360) as load:
+        time.sleep(3)
+        stamp = datetime.now(UTC).isoformat()
+        patch = {
+            "spec": {
+                "template": {
+                    "metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": stamp}}
+                }
+            }
+        }
+        apps.patch_namespaced_deployment(service, NAMESPACE, patch)
+
+        def rolled() -> bool:
+            d = apps.read_namespaced_deployment(service, NAMESPACE)
+            s = d.status
+            return bool(
+                s.observed_generation > before.metadata.generation
+                and s.updated_replicas == d.spec.replicas == s.ready_replicas == s.replicas
+                and not s.unavailable_replicas
+            )
+
+        took = wait_for(rolled, 300, f"the rolling restart of {service}")
+        time.sleep(5)
+    report["rolling_restart"] = {
+        "service": service,
+        "seconds": round(took, 1),
+        "load": load.result.summary(),
+    }
+    assert load.result.failures == 0, load.result.errors[:5]
+    assert load.result.requests > 0

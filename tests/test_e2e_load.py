@@ -1,0 +1,46 @@
+"""The e2e load generator, on a real local service: it counts right and stops by itself.
+(The e2e suite needs a cluster; this part of it does not.)"""
+
+import pytest
+
+from conftest import Trained
+from tests.e2e.cluster import Load
+from tests.helpers import examples, running_service
+
+pytestmark = pytest.mark.slow
+
+
+def test_load_stops_at_its_request_bound_and_counts_failures(
+    trained_models: dict[str, Trained],
+) -> None:
+    trained = trained_models["telecom"]
+    body = examples(trained.definition)[0]
+    with running_service(
+        trained.definition, trained.model_path, API_KEY="k", LOG_LEVEL="WARNING"
+    ) as (_, base):
+        with Load(f"{base}/predict", body, {"X-API-Key": "k"}, workers=3, max_requests=60) as ok:
+            ok._threads[0].join(timeout=30)
+        with Load(f"{base}/predict", body, {}, workers=2, max_requests=10, max_seconds=20) as bad:
+            bad._threads[0].join(timeout=30)
+    assert 60 <= ok.result.requests <= 62  # each worker finishes the request it is in
+    assert ok.result.failures == 0
+    summary = ok.result.summary()
+    assert summary["requests"] == ok.result.requests
+    assert 0 < summary["latency_ms"]["p50"] <= summary["latency_ms"]["p99"]
+    assert bad.result.failures == bad.result.requests >= 10
+    assert bad.result.errors[0].startswith("HTTP 401")
+
+
+def test_load_stops_at_its_time_bound(trained_models: dict[str, Trained]) -> None:
+    trained = trained_models["telecom"]
+    body = examples(trained.definition)[0]
+    # LOG_LEVEL=WARNING: running_service pipes the server's stdout and nobody reads it here;
+    # a request log line per call would fill the pipe and stall the server.
+    with running_service(trained.definition, trained.model_path, LOG_LEVEL="WARNING") as (_, base):
+        load = Load(f"{base}/predict", body, {}, workers=2, max_seconds=1.5)
+        with load:
+            for thread in load._threads:
+                thread.join(timeout=30)
+                assert not thread.is_alive()
+    assert 1.5 <= load.result.seconds < 10
+    assert load.result.failures == 0

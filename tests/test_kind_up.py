@@ -1,0 +1,66 @@
+"""make kind-up stops at its first step with one line naming what is missing. (The cluster
+steps need kind and a registry, which CI has and this suite does not assume.)"""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+PINS = {"KIND_VERSION": "v0.33.0", "KUBECTL_VERSION": "v1.37.1", "GATEWAY_API_VERSION": "v1.5.1"}
+
+
+def _run_up(path: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [shutil.which("bash") or "/bin/bash", str(REPO / "scripts/kind/up.sh")],
+        env={"PATH": path, "HOME": os.environ.get("HOME", "/tmp"), **PINS, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def _path_without(tmp_path: Path, *hidden: str) -> str:
+    """A PATH with the usual tools linked in, minus `hidden`."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("bash", "dirname", "uname", "tr", "git", "curl", "cat", "docker", "sed", "grep"):
+        found = shutil.which(tool)
+        if found and tool not in hidden:
+            (bin_dir / tool).symlink_to(found)
+    return str(bin_dir)
+
+
+def test_names_a_missing_docker(tmp_path: Path) -> None:
+    done = _run_up(_path_without(tmp_path, "docker"))
+    assert done.returncode == 2
+    assert "==> checking prerequisites" in done.stdout
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("kind-up: missing: docker")
+
+
+def test_names_an_engine_that_does_not_answer(tmp_path: Path) -> None:
+    if shutil.which("docker") is None:
+        pytest.skip("no docker CLI on this machine")
+    done = _run_up(_path_without(tmp_path), DOCKER_HOST=f"unix://{tmp_path}/no.sock")
+    assert done.returncode == 2
+    (line,) = done.stderr.strip().splitlines()
+    assert (
+        line
+        == "kind-up: Docker is installed but no engine answers: start Docker Desktop or dockerd"
+    )
+
+
+def test_refuses_to_run_without_the_pinned_versions() -> None:
+    done = subprocess.run(
+        ["bash", str(REPO / "scripts/kind/up.sh")],
+        env={"PATH": os.environ["PATH"]},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "KIND_VERSION: set by the Makefile" in done.stderr

@@ -1,0 +1,150 @@
+"""The GitHub workflows a fork gets: hardened, and every command they run exists here."""
+
+import configparser
+import itertools
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
+PINNED_USES = re.compile(r"^\s*(?:-\s+)?uses:\s+[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+(\.\d+)*\s*$")
+
+
+def _load(path: Path) -> dict[str, Any]:
+    data = yaml.safe_load(path.read_text())
+    data["on"] = data.pop(True, data.get("on"))  # YAML 1.1 reads the key `on` as true
+    return data  # type: ignore[no-any-return]
+
+
+def _makefile_targets() -> set[str]:
+    text = (REPO / "Makefile").read_text()
+    return set(re.findall(r"^([a-zA-Z0-9_-]+):", text, flags=re.MULTILINE))
+
+
+def _makefile_var(name: str) -> str:
+    match = re.search(rf"^{name} \?= (\S+)$", (REPO / "Makefile").read_text(), re.MULTILINE)
+    assert match, name
+    return match[1]
+
+
+def _tox_envs() -> set[str]:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(REPO / "tox.ini")
+    envs = {s.removeprefix("testenv:") for s in parser.sections() if s.startswith("testenv:")}
+    for line in parser["tox"]["envlist"].split():
+        groups = [g.split(",") for g in re.findall(r"\{([^}]*)\}", line)]
+        template = re.sub(r"\{[^}]*\}", "{}", line)
+        envs |= {template.format(*combo) for combo in itertools.product(*groups)}
+    return envs
+
+
+def _matrix_rows(job: dict[str, Any]) -> list[dict[str, Any]]:
+    matrix = job.get("strategy", {}).get("matrix", {})
+    keys = [k for k in matrix if k not in ("include", "exclude")]
+    return [
+        dict(zip(keys, combo, strict=True))
+        for combo in itertools.product(*(matrix[k] for k in keys))
+    ]
+
+
+def _expand(command: str, row: dict[str, Any]) -> str:
+    def value(match: re.Match[str]) -> str:
+        found: Any = row
+        for part in match[1].strip().removeprefix("matrix.").split("."):
+            found = found[part]
+        return str(found)
+
+    return re.sub(r"\$\{\{\s*(matrix\.[\w.]+)\s*\}\}", value, command)
+
+
+def test_there_are_the_three_workflows() -> None:
+    assert {p.name for p in WORKFLOWS} == {"ci.yml", "e2e-kind.yml", "images.yml"}
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_is_hardened(path: Path) -> None:
+    workflow = _load(path)
+    assert workflow["permissions"] == {"contents": "read"}
+    assert "group" in workflow["concurrency"]
+    for name, job in workflow["jobs"].items():
+        assert 0 < job["timeout-minutes"] <= 60, name
+        extra = job.get("permissions", {})
+        assert set(extra.items()) - {("contents", "read"), ("packages", "write")} == set(), name
+    for line in path.read_text().splitlines():
+        if re.match(r"^\s*(?:-\s+)?uses:", line):
+            assert PINNED_USES.match(line), f"{path.name}: not pinned by SHA with a version: {line}"
+
+
+def test_only_the_image_push_may_write_packages() -> None:
+    for path in WORKFLOWS:
+        for job in _load(path)["jobs"].values():
+            if job.get("permissions", {}).get("packages") == "write":
+                assert path.name == "images.yml"
+
+
+def _commands(workflow: dict[str, Any]) -> list[str]:
+    """Every `run:` of every job, once per matrix row, with the matrix values filled in."""
+    commands = []
+    for job in workflow["jobs"].values():
+        for row in _matrix_rows(job) or [{}]:
+            for step in job["steps"]:
+                condition = step.get("if", "")
+                if "matrix.check" in condition and row.get("check") not in re.findall(
+                    r"'([\w-]+)'", condition
+                ):
+                    continue
+                commands.append(_expand(step.get("run", ""), row))
+    return commands
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_every_command_exists_in_the_repository(path: Path) -> None:
+    targets, tox_envs = _makefile_targets(), _tox_envs()
+    workflow = _load(path)
+    for command in _commands(workflow):
+        for make_args in re.findall(r"\bmake ([^\n|&;]+)", command):
+            words = [w for w in make_args.split() if "=" not in w and not w.startswith(("-", '"'))]
+            assert set(words) <= targets, f"{path.name}: no make target in {make_args}"
+        for env in re.findall(r'\$TOX -e "?([\w,-]+)', command):
+            assert set(env.split(",")) <= tox_envs, f"{path.name}: no tox env {env}"
+        for script in re.findall(r"(?<![\w/])(scripts/[\w./-]+)", command):
+            file = REPO / script
+            assert file.is_file() and file.stat().st_mode & 0o111, f"{path.name}: {script}"
+    for trigger in ("push", "pull_request"):
+        for pattern in (workflow["on"].get(trigger) or {}).get("paths", []):
+            plain = pattern.removesuffix("/**")
+            assert any(REPO.glob(plain)) or "*" in plain, f"{path.name}: {pattern} matches nothing"
+
+
+def test_ci_covers_every_python_and_every_service() -> None:
+    (python,) = [
+        j
+        for j in _load(REPO / ".github/workflows/ci.yml")["jobs"].values()
+        if "python" in j["strategy"]["matrix"]
+    ]
+    matrix = python["strategy"]["matrix"]
+    assert [p["version"] for p in matrix["python"]] == ["3.11", "3.12", "3.13"]
+    assert set(matrix["suite"]) == {"kit", "bankchurn", "carvision", "telecom"}
+
+
+def test_e2e_workflow_installs_the_kind_version_the_makefile_pins() -> None:
+    job = _load(REPO / ".github/workflows/e2e-kind.yml")["jobs"]["kind"]
+    (kind,) = [s for s in job["steps"] if "helm/kind-action" in s.get("uses", "")]
+    assert kind["with"]["version"] == _makefile_var("KIND_VERSION")
+    assert kind["with"]["install_only"] is True
+    runs = [s.get("run", "") for s in job["steps"]]
+    assert runs.index("make kind-up") < next(
+        i for i, r in enumerate(runs) if r.startswith("make test-e2e")
+    )
+
+
+def test_the_checker_catches_a_missing_target(tmp_path: Path) -> None:
+    assert "kind-up" in _makefile_targets()
+    assert "no-such-target" not in _makefile_targets()
+    assert {"py313-telecom", "manifests", "e2e", "lint"} <= _tox_envs()
+    assert "py310-kit" not in _tox_envs()
+    assert not PINNED_USES.match("      - uses: actions/checkout@v5")
