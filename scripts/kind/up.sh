@@ -59,12 +59,12 @@ fetch() {  # fetch URL FILE, with curl or wget
 
 sha256() { if command -v sha256sum >/dev/null; then sha256sum "$@"; else shasum -a 256 "$@"; fi | cut -d' ' -f1; }
 
-# install NAME VERSION URL SHA_URL: a pinned binary into BIN_DIR, checked against its published
-# checksum, unless the right version is already there.
+# install_tool NAME VERSION URL SHA_URL VERSION_ARGS...: a pinned binary, checked against its
+# published checksum, into BIN_DIR, unless that version is already on PATH (or in BIN_DIR).
 install_tool() {
-  local name=$1 version=$2 url=$3 sha_url=$4 tmp
-  if [[ -x $BIN_DIR/$name ]] && "$BIN_DIR/$name" version 2>/dev/null | grep -q -- "${version#v}"; then
-    echo "$name $version already in $BIN_DIR"; return
+  local name=$1 version=$2 url=$3 sha_url=$4 tmp; shift 4
+  if command -v "$name" >/dev/null && { "$name" "$@" 2>/dev/null || true; } | grep -q -- "${version#v}"; then
+    echo "$name $version: $(command -v "$name")"; return
   fi
   mkdir -p "$BIN_DIR"; tmp=$(mktemp -d)
   fetch "$url" "$tmp/$name"
@@ -82,13 +82,15 @@ command -v curl >/dev/null || command -v wget >/dev/null || missing+=("curl or w
 [[ ${#missing[@]} -eq 0 ]] || die "missing: ${missing[*]}"
 docker info >/dev/null 2>&1 || die "Docker is installed but no engine answers: start Docker Desktop or dockerd"
 
-step "installing kind $KIND_VERSION and kubectl $KUBECTL_VERSION into $BIN_DIR (when absent)"
+step "installing kind $KIND_VERSION and kubectl $KUBECTL_VERSION into $BIN_DIR (unless on PATH)"
 install_tool kind "$KIND_VERSION" \
   "https://kind.sigs.k8s.io/dl/$KIND_VERSION/kind-$os-$arch" \
-  "https://github.com/kubernetes-sigs/kind/releases/download/$KIND_VERSION/kind-$os-$arch.sha256sum"
+  "https://github.com/kubernetes-sigs/kind/releases/download/$KIND_VERSION/kind-$os-$arch.sha256sum" \
+  version
 install_tool kubectl "$KUBECTL_VERSION" \
   "https://dl.k8s.io/release/$KUBECTL_VERSION/bin/$os/$arch/kubectl" \
-  "https://dl.k8s.io/release/$KUBECTL_VERSION/bin/$os/$arch/kubectl.sha256"
+  "https://dl.k8s.io/release/$KUBECTL_VERSION/bin/$os/$arch/kubectl.sha256" \
+  version --client
 
 step "creating kind cluster '$KIND_CLUSTER' (ingress 127.0.0.1:$INGRESS_PORT, gateway 127.0.0.1:$GATEWAY_PORT)"
 mkdir -p "$STATE_DIR"
@@ -139,11 +141,12 @@ step "applying the kind overlay"
 scripts/kind/overlay.sh "$tag" "$STATE_DIR/overlay"
 k apply -k "$STATE_DIR/overlay"
 
+# `rollout status` returns once the new pods are available (Ready), so pods of an earlier
+# rollout that are still terminating do not make this step race.
 step "waiting for every rollout and for readiness"
 for d in "${SERVICES[@]}" prometheus grafana; do
   k -n "$NAMESPACE" rollout status "deployment/$d" --timeout=300s
 done
-k -n "$NAMESPACE" wait --for=condition=Ready pod --all --timeout=180s
 
 step "checking the routes through the ingress controller"
 for url in "http://127.0.0.1:$INGRESS_PORT" "http://127.0.0.1:$GATEWAY_PORT"; do
