@@ -34,12 +34,15 @@ def _path_without(tmp_path: Path, *hidden: str) -> str:
     return str(bin_dir)
 
 
-def test_names_a_missing_docker(tmp_path: Path) -> None:
-    done = _run_up(_path_without(tmp_path, "docker"))
+@pytest.mark.parametrize("tool", ["docker", "git", "curl"])
+def test_names_a_missing_tool(tmp_path: Path, tool: str) -> None:
+    if shutil.which(tool) is None:
+        pytest.skip(f"{tool} is not on this machine, so hiding it proves nothing")
+    done = _run_up(_path_without(tmp_path, tool))
     assert done.returncode == 2
     assert "==> checking prerequisites" in done.stdout
     (line,) = done.stderr.strip().splitlines()
-    assert line.startswith("kind-up: missing: docker")
+    assert line.startswith(f"kind-up: missing: {tool}")
 
 
 def test_names_an_engine_that_does_not_answer(tmp_path: Path) -> None:

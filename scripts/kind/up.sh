@@ -52,10 +52,7 @@ case $(uname -m) in
   *) die "unsupported CPU $(uname -m): kind ships amd64 and arm64" ;;
 esac
 
-fetch() {  # fetch URL FILE, with curl or wget
-  if command -v curl >/dev/null; then curl -fsSL --retry 3 -o "$2" "$1"
-  else wget -q -O "$2" "$1"; fi
-}
+fetch() { curl -fsSL --retry 3 -o "$2" "$1"; }
 
 sha256() { if command -v sha256sum >/dev/null; then sha256sum "$@"; else shasum -a 256 "$@"; fi | cut -d' ' -f1; }
 
@@ -78,7 +75,7 @@ step "checking prerequisites"
 missing=()
 command -v docker >/dev/null || missing+=("docker (https://docs.docker.com/get-docker/)")
 command -v git >/dev/null || missing+=("git")
-command -v curl >/dev/null || command -v wget >/dev/null || missing+=("curl or wget")
+command -v curl >/dev/null || missing+=("curl")
 [[ ${#missing[@]} -eq 0 ]] || die "missing: ${missing[*]}"
 docker info >/dev/null 2>&1 || die "Docker is installed but no engine answers: start Docker Desktop or dockerd"
 
