@@ -57,18 +57,21 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until(check: Callable[[], bool], seconds: float, what: str) -> None:
-    """Poll `check` (transport errors count as not yet) until it holds or time runs out."""
-    deadline = time.monotonic() + seconds
+def wait_until(
+    check: Callable[[], object], seconds: float, what: str, interval: float = 0.1
+) -> float:
+    """Poll `check` (transport errors count as not yet) until it holds or time runs out;
+    return the seconds it took."""
+    start = time.monotonic()
     while True:
         try:
             if check():
-                return
+                return time.monotonic() - start
         except httpx.TransportError:
             pass
-        if time.monotonic() > deadline:
+        if time.monotonic() - start > seconds:
             raise AssertionError(f"timed out after {seconds}s waiting for {what}")
-        time.sleep(0.1)
+        time.sleep(interval)
 
 
 @contextmanager
@@ -100,6 +103,12 @@ def running_service(
         if process.poll() is None:
             process.kill()
         process.wait(timeout=10)
+
+
+def venv_tool(name: str) -> str | None:
+    """A command installed by a locked dev dependency (beside this Python), else on PATH."""
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.is_file() else shutil.which(name)
 
 
 def checkov_binary() -> str | None:

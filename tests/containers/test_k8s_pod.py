@@ -11,20 +11,10 @@ import pytest
 
 import docker
 from conftest import SERVICES, Trained
-from k8s.tests.manifests import cpu_cores, env_references, memory_bytes, one, pod_spec, render
+from k8s.tests.manifests import cpu_cores, memory_bytes, one, pod_environment, pod_spec, render
 from tests.helpers import examples, wait_until
 
 pytestmark = pytest.mark.integration
-
-
-def _pod_environment(objs: list[dict[str, Any]], spec: dict[str, Any]) -> dict[str, str]:
-    env: dict[str, str] = {}
-    for kind, name in env_references(spec):
-        if kind == "ConfigMap":
-            env |= one(objs, "ConfigMap", name)["data"]
-        elif kind == "Secret":
-            env |= one(objs, "Secret", name).get("stringData", {})
-    return env
 
 
 @pytest.fixture(params=SERVICES)
@@ -41,7 +31,7 @@ def pod(
     container = docker_client.containers.run(
         images[name],
         detach=True,
-        environment=_pod_environment(objs, spec),
+        environment=pod_environment(objs, spec),
         user=f"{sc['runAsUser']}:{sc['runAsGroup']}",
         read_only=True,
         cap_drop=["ALL"],

@@ -5,13 +5,15 @@ import re
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from tests.helpers import venv_tool, wait_until
 
 NAMESPACE = os.environ.get("E2E_NAMESPACE", "mlops")
 REPO = Path(__file__).resolve().parents[2]
@@ -35,12 +37,10 @@ class Target:
 
 
 def kubectl(target: Target) -> list[str]:
-    import shutil
-    import sys
-
-    beside = Path(sys.executable).parent / "kubectl"
-    binary = str(beside) if beside.is_file() else shutil.which("kubectl") or "kubectl"
-    return [binary, *(["--context", target.context] if target.context else [])]
+    return [
+        venv_tool("kubectl") or "kubectl",
+        *(["--context", target.context] if target.context else []),
+    ]
 
 
 @contextmanager
@@ -143,6 +143,15 @@ class Load:
                     if self.result.requests >= self.max_requests:
                         self._stop.set()
 
+    def wait(self, timeout: float) -> None:
+        """Let the load run until one of its own bounds stops it (or `timeout` passes)."""
+        for thread in self._threads:
+            thread.join(timeout=timeout)
+
+    @property
+    def running(self) -> bool:
+        return any(thread.is_alive() for thread in self._threads)
+
     def __enter__(self) -> "Load":
         self._started = time.monotonic()
         for thread in self._threads:
@@ -156,11 +165,6 @@ class Load:
         self.result.seconds = time.monotonic() - self._started
 
 
-def wait_for(check: Any, seconds: float, what: str, interval: float = 2.0) -> float:
-    """Poll `check` until truthy; return the seconds it took, or fail naming `what`."""
-    start = time.monotonic()
-    while time.monotonic() - start < seconds:
-        if check():
-            return time.monotonic() - start
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {seconds:.0f} s waiting for {what}")
+def wait_for(check: Callable[[], object], seconds: float, what: str) -> float:
+    """wait_until at a pace the API server and metrics pipeline can follow (2 s)."""
+    return wait_until(check, seconds, what, interval=2.0)

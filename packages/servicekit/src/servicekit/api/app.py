@@ -4,7 +4,7 @@ import asyncio
 import gc
 import hmac
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
@@ -109,7 +109,7 @@ def create_app(
 API_KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
-def _api_key_guard(settings: ServiceSettings) -> Any:
+def _api_key_guard(settings: ServiceSettings) -> Callable[[str | None], Awaitable[None]]:
     """A dependency that checks X-API-Key when API_KEY is configured, and passes otherwise."""
     expected = settings.api_key.get_secret_value().encode() if settings.api_key else None
 
