@@ -13,10 +13,11 @@ GO=${GO:-$(command -v go || true)}
 [[ -x $GO ]] || { echo "build: no Go toolchain (set GO= or put go on PATH)" >&2; exit 2; }
 export GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=0
 
-# build NAME VERSION LDFLAGS: every tool of go/NAME, built with -trimpath like upstream releases.
+# build NAME VERSION LDFLAGS [FROM=TO]: every tool of go/NAME, built with -trimpath like
+# upstream releases; FROM=TO renames a binary that go names after its package directory.
 build() {
-  local name=$1 version=$2 ldflags=$3 mod=$here/go/$1 key out
-  key=$(cat "$mod/go.mod" "$mod/go.sum" <(echo "$ldflags") <("$GO" version) | sha256sum | cut -c1-12)
+  local name=$1 version=$2 ldflags=$3 rename=${4:-} mod=$here/go/$1 key out
+  key=$(cat "$mod/go.mod" "$mod/go.sum" <(echo "$ldflags $rename") <("$GO" version) | sha256sum | cut -c1-12)
   out=$CACHE/$name-$version-$key
   if [[ ! -f $out/.complete ]]; then
     echo "build: $name $version (log: $out.log)" >&2
@@ -24,6 +25,7 @@ build() {
     # -mod=readonly: go.sum must already hold every hash; nothing is resolved at build time.
     (cd "$mod" && "$GO" build -mod=readonly -trimpath -ldflags "-s -w $ldflags" -o "$out/" tool) \
       >"$out.log" 2>&1 || { echo "build: $name failed; see $out.log" >&2; tail -20 "$out.log" >&2; exit 1; }
+    [[ -z $rename ]] || mv "$out/${rename%%=*}" "$out/${rename#*=}"
     touch "$out/.complete"
   fi
   echo "$name $out"
@@ -42,7 +44,7 @@ kubernetes() {
   done
   build kubernetes "$v" "$flags"
 }
-etcd() { build etcd "$ETCD_VERSION" ""; }
+etcd() { build etcd "$ETCD_VERSION" "" server=etcd; }  # the main package is server/v3
 metrics-server() {
   local v=$METRICS_SERVER_VERSION pkg=sigs.k8s.io/metrics-server/pkg/version
   build metrics-server "$v" "-X $pkg.gitVersion=$v -X $pkg.gitTreeState=clean"

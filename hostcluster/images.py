@@ -140,8 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--name", required=True, help="image reference, e.g. traefik:v3.7.15")
     parser.add_argument("--add", type=_parse_add, action="append", default=[], required=True)
     parser.add_argument("--dir", action="append", default=[], help="empty directory to create")
-    parser.add_argument("--entrypoint", required=True, nargs="+")
-    parser.add_argument("--cmd", nargs="*", default=[])
+    # One word per flag; write --cmd=--flag for words that start with a dash.
+    parser.add_argument("--entrypoint", required=True, action="append")
+    parser.add_argument("--cmd", action="append", default=[])
     parser.add_argument("--user", default="")
     parser.add_argument("--workdir", default="")
     parser.add_argument("--out", type=Path, required=True)

@@ -62,6 +62,17 @@ wait_for() {
 
 running() { [[ -f $RUN/pids/$1.pid ]] && kill -0 "$(cat "$RUN/pids/$1.pid")" 2>/dev/null; }
 
+# wait_up NAME SECONDS WHAT CMD...: like wait_for, but stop at once if NAME has exited.
+wait_up() {
+  local name=$1 seconds=$2 what=$3 deadline; shift 3
+  deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    running "$name" || { echo "$name exited; see $LOGS/$name.log" >&2; return 1; }
+    ((SECONDS < deadline)) || { echo "timed out after ${seconds}s waiting for $what" >&2; return 1; }
+    sleep 1
+  done
+}
+
 # start NAME CMD...: a host process in its own session, logging to $LOGS/NAME.log.
 start() {
   local name=$1; shift
@@ -102,8 +113,8 @@ NODE_IFACE=$(ip -4 -o addr show | awk -v ip="$NODE_IP" '{split($4, a, "/"); if (
 NODE_NAME=$(hostname | tr '[:upper:]' '[:lower:]')
 for cidr in $POD_CIDR $SERVICE_CIDR; do
   # Routes inside or around a range, other than the ones this script makes, would clash.
-  clash=$(ip -4 route show root "$cidr"; ip -4 route show match "$cidr" | grep -v '^default')
-  clash=$(grep -v -e "dev $BRIDGE" -e "dev $SERVICE_LINK" -e "^blackhole $POD_CIDR" <<<"$clash" || true)
+  clash=$({ ip -4 route show root "$cidr"; ip -4 route show match "$cidr"; } \
+    | grep -v -e '^default' -e "dev $BRIDGE" -e "dev $SERVICE_LINK" -e "^blackhole $POD_CIDR" || true)
   [[ -z $clash ]] || die "the cluster's range $cidr clashes with this host's route: $clash"
 done
 echo "    node $NODE_NAME at $NODE_IP ($NODE_IFACE), $(nproc) CPUs, cgroup $(stat -fc %T /sys/fs/cgroup)"
@@ -133,10 +144,11 @@ if ! findmnt -n "$ROOT/kubelet" >/dev/null; then
   record mount "$ROOT/kubelet"
 fi
 mount --make-rshared "$ROOT/kubelet"
-# Service IPs are never routed: a dummy link swallows what kube-proxy does not translate,
-# and pod addresses outside this node's bridge go nowhere.
+# Service IPs are never routed off the host: a bridge without ports (the kernel may lack the
+# dummy link type) swallows what kube-proxy does not translate, and pod addresses outside
+# this node's bridge go nowhere.
 if ! ip link show "$SERVICE_LINK" >/dev/null 2>&1; then
-  ip link add "$SERVICE_LINK" type dummy
+  ip link add "$SERVICE_LINK" type bridge
   record link "$SERVICE_LINK"
 fi
 ip link set "$SERVICE_LINK" up
@@ -171,7 +183,7 @@ step "writing certificates and configuration" "$LOGS/render.log"
 
 step "starting containerd (own config and socket, beside Docker's)" "$LOGS/containerd.log"
 start containerd containerd --config "$ROOT/containerd/config.toml"
-wait_for 30 "containerd's socket" ctr_ version
+wait_up containerd 30 "containerd's socket" ctr_ version
 
 step "building and importing the images (pause, Traefik, metrics-server, Prometheus, the APIs)" "$LOGS/images.log"
 images=$ROOT/images
@@ -190,18 +202,20 @@ image --name "registry.k8s.io/metrics-server/metrics-server:$METRICS_SERVER_VERS
   --user 65534 --out "$images/metrics-server.tar"
 image --name "prom/prometheus:$PROMETHEUS_VERSION" --add "$BIN/prometheus=/bin/prometheus" \
   --dir /prometheus --dir /etc/prometheus --workdir /prometheus --user 65534 \
-  --entrypoint /bin/prometheus --cmd --config.file=/etc/prometheus/prometheus.yml \
-  --storage.tsdb.path=/prometheus --out "$images/prometheus.tar"
+  --entrypoint /bin/prometheus --cmd=--config.file=/etc/prometheus/prometheus.yml \
+  --cmd=--storage.tsdb.path=/prometheus --out "$images/prometheus.tar"
 for archive in "$images"/*.tar; do ctr_ images import "$archive" >>"$LOGS/images.log"; done
+imported() { ctr_ images ls -q | grep -qxF "docker.io/mlops/$1:$tag"; }
 for s in "${SERVICES[@]}"; do
   [[ -f $MODEL_DIR/$s/model.joblib ]] || { make train MODEL_DIR="$MODEL_DIR" >>"$LOGS/images.log" 2>&1; break; }
 done
-# One tag per build input: the commit, changes to tracked files, untracked files, the models.
-tag=host-$({ git rev-parse HEAD; git diff HEAD; git ls-files --others --exclude-standard -z | xargs -0r sha256sum; cat "$MODEL_DIR"/*/metadata.json; } | sha256sum | cut -c1-12)
-TAG=$tag IMAGE_PREFIX=mlops MODEL_DIR=$MODEL_DIR scripts/build-images.sh "${SERVICES[@]}" >>"$LOGS/images.log" 2>&1
-for s in "${SERVICES[@]}"; do
-  docker save "mlops/$s:$tag" | ctr_ images import - >>"$LOGS/images.log"
-done
+tag=$(scripts/image-tag.sh host "$MODEL_DIR")
+build=()
+for s in "${SERVICES[@]}"; do imported "$s" || build+=("$s"); done
+if [[ ${#build[@]} -gt 0 ]]; then
+  TAG=$tag IMAGE_PREFIX=mlops MODEL_DIR=$MODEL_DIR scripts/build-images.sh "${build[@]}" >>"$LOGS/images.log" 2>&1
+  for s in "${build[@]}"; do docker save "mlops/$s:$tag" | ctr_ images import - >>"$LOGS/images.log"; done
+fi
 
 step "starting etcd $ETCD_VERSION on 127.0.0.1:2379" "$LOGS/etcd.log"
 pki=$ROOT/pki
@@ -211,7 +225,7 @@ start etcd "$BIN/etcd" --name hostcluster --data-dir "$ROOT/etcd" \
   --initial-cluster hostcluster=http://127.0.0.1:2380 --listen-metrics-urls http://127.0.0.1:2381 \
   --cert-file "$pki/etcd-server.crt" --key-file "$pki/etcd-server.key" \
   --trusted-ca-file "$pki/ca.crt" --client-cert-auth
-wait_for 60 "etcd to be healthy" curl -fs http://127.0.0.1:2381/health
+wait_up etcd 60 "etcd to be healthy" curl -fs http://127.0.0.1:2381/health
 
 step "starting kube-apiserver (https://127.0.0.1:6443, advertised at $NODE_IP)" "$LOGS/kube-apiserver.log"
 start kube-apiserver "$BIN/kube-apiserver" --advertise-address "$NODE_IP" --bind-address 0.0.0.0 \
@@ -231,7 +245,7 @@ start kube-apiserver "$BIN/kube-apiserver" --advertise-address "$NODE_IP" --bind
   --proxy-client-cert-file "$pki/front-proxy-client.crt" \
   --proxy-client-key-file "$pki/front-proxy-client.key" --enable-aggregator-routing \
   --profiling=false
-wait_for 120 "the API server to be ready" k get --raw /readyz
+wait_up kube-apiserver 120 "the API server to be ready" k get --raw /readyz
 k create clusterrolebinding kube-apiserver-kubelet-client --clusterrole system:kubelet-api-admin \
   --user kube-apiserver-kubelet-client --dry-run=client -o yaml | k apply -f - >/dev/null
 
@@ -249,22 +263,21 @@ start kube-controller-manager "$BIN/kube-controller-manager" --kubeconfig "$conf
 start kube-scheduler "$BIN/kube-scheduler" --kubeconfig "$conf/scheduler.conf" \
   --authentication-kubeconfig "$conf/scheduler.conf" --authorization-kubeconfig "$conf/scheduler.conf" \
   --bind-address 127.0.0.1 --leader-elect=false --profiling=false
-wait_for 60 "kube-controller-manager to be healthy" curl -fsk https://127.0.0.1:10257/healthz
-wait_for 60 "kube-scheduler to be healthy" curl -fsk https://127.0.0.1:10259/healthz
+wait_up kube-controller-manager 60 "kube-controller-manager to be healthy" curl -fsk https://127.0.0.1:10257/healthz
+wait_up kube-scheduler 60 "kube-scheduler to be healthy" curl -fsk https://127.0.0.1:10259/healthz
 
 step "starting the kubelet and kube-proxy (iptables mode)" "$LOGS/kubelet.log"
 start kubelet "$BIN/kubelet" --config "$ROOT/kubelet-config.yaml" --kubeconfig "$conf/kubelet.conf" \
   --root-dir "$ROOT/kubelet" --node-ip "$NODE_IP" --hostname-override "$NODE_NAME"
 start kube-proxy "$BIN/kube-proxy" --config "$ROOT/kube-proxy-config.yaml"
-wait_for 120 "node $NODE_NAME to be Ready" k wait --for=condition=Ready "node/$NODE_NAME" --timeout=5s
+wait_up kubelet 120 "node $NODE_NAME to be Ready" k wait --for=condition=Ready "node/$NODE_NAME" --timeout=5s
 echo "    $(k get node "$NODE_NAME" -o wide --no-headers)"
 
 # --------------------------------------------------------------------------------------------
 step "installing the Gateway API $GATEWAY_API_VERSION CRDs (from the Go module, checksum-verified)" "$LOGS/deploy.log"
 crds=$("$GO" mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" | sed -n 's/.*"Dir": "\(.*\)",*/\1/p')/config/crd/standard
-for kind in gatewayclasses gateways httproutes referencegrants grpcroutes backendtlspolicies; do
-  k apply --server-side --force-conflicts -f "$crds/gateway.networking.k8s.io_$kind.yaml" >>"$LOGS/deploy.log"
-done
+# The whole standard channel, as the release's standard-install.yaml (Traefik watches TLSRoutes).
+k apply --server-side --force-conflicts -f "$crds" >>"$LOGS/deploy.log"
 k wait --for=condition=Established --timeout=60s crd/gatewayclasses.gateway.networking.k8s.io \
   crd/gateways.gateway.networking.k8s.io crd/httproutes.gateway.networking.k8s.io >>"$LOGS/deploy.log"
 

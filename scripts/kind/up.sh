@@ -117,8 +117,7 @@ for s in "${SERVICES[@]}"; do
   [[ -f $MODEL_DIR/$s/model.joblib ]] || { make train MODEL_DIR="$MODEL_DIR"; break; }
 done
 
-# One tag per build input: the commit, uncommitted changes and the trained models.
-tag=kind-$({ git rev-parse HEAD; git diff HEAD; cat "$MODEL_DIR"/*/metadata.json; } | sha256 | cut -c1-12)
+tag=$(scripts/image-tag.sh kind "$MODEL_DIR")
 
 step "building the images (tag $tag)"
 TAG=$tag IMAGE_PREFIX=mlops MODEL_DIR=$MODEL_DIR scripts/build-images.sh "${SERVICES[@]}"

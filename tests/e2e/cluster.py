@@ -36,9 +36,15 @@ class Target:
         )
 
 
+def absent_components() -> frozenset[str]:
+    """Platform components the cluster under test is deployed without (E2E_ABSENT)."""
+    return frozenset(n.strip() for n in os.environ.get("E2E_ABSENT", "").split(",") if n.strip())
+
+
 def kubectl(target: Target) -> list[str]:
+    """KUBECTL when the cluster brings its own (within the version skew), else the venv's."""
     return [
-        venv_tool("kubectl") or "kubectl",
+        os.environ.get("KUBECTL") or venv_tool("kubectl") or "kubectl",
         *(["--context", target.context] if target.context else []),
     ]
 

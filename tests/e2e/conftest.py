@@ -1,7 +1,11 @@
 """The e2e suite runs against any conformant cluster: the kubeconfig context KUBE_CONTEXT
 (default: the current one) with the platform deployed, reached through INGRESS_URL (and
-GATEWAY_URL for the Gateway API route). `make kind-up` provides all three; without a
-reachable cluster every test here skips with one reason."""
+GATEWAY_URL for the Gateway API route). `make kind-up` and `make hostcluster-up` provide them;
+without a reachable cluster every test here skips with one reason.
+
+E2E_REQUIRED=1 (set by hostcluster-up, and by CI once a cluster is up) turns every skip into a
+failure, except for the components a cluster declares absent in E2E_ABSENT (comma-separated,
+e.g. `grafana` on the host cluster): a test of one of those skips, saying why."""
 
 import base64
 import json
@@ -16,14 +20,41 @@ from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
-from tests.e2e.cluster import NAMESPACE, REPO, Target
+from tests.e2e.cluster import NAMESPACE, REPO, Target, absent_components
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "component(name): the test needs that platform component")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
+    absent = absent_components()
     for item in items:
         if here in Path(str(item.path)).parents:
             item.add_marker(pytest.mark.e2e)
+        for marker in item.iter_markers("component"):
+            (name,) = marker.args
+            if name in absent:
+                item.add_marker(
+                    pytest.mark.skip(reason=f"E2E_ABSENT: this cluster is deployed without {name}")
+                )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Under E2E_REQUIRED, a skip that the cluster did not declare is a failure."""
+    report = yield
+    if report.skipped and os.environ.get("E2E_REQUIRED") == "1" and not _declared_absent(item):
+        report.outcome = "failed"
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.longrepr = f"E2E_REQUIRED=1, but the test skipped: {reason}"
+    return report
+
+
+def _declared_absent(item: pytest.Item) -> bool:
+    absent = absent_components()
+    return any(m.args[0] in absent for m in item.iter_markers("component"))
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,14 @@ import pytest
 from kubernetes import client
 
 from servicekit.definition import load_definition
-from tests.e2e.cluster import NAMESPACE, Target, http, port_forward, wait_for
+from tests.e2e.cluster import (
+    NAMESPACE,
+    Target,
+    absent_components,
+    http,
+    port_forward,
+    wait_for,
+)
 from tests.e2e.conftest import secret_value
 
 SERVICES = ("bankchurn", "carvision", "telecom")
@@ -14,7 +21,11 @@ DEPLOYMENTS = (*SERVICES, "prometheus", "grafana")
 
 
 def test_every_deployment_is_available(apps: client.AppsV1Api) -> None:
-    for name in DEPLOYMENTS:
+    absent = absent_components()
+    present = {d.metadata.name for d in apps.list_namespaced_deployment(NAMESPACE).items}
+    for name in absent & set(DEPLOYMENTS):
+        assert name not in present, f"{name} is declared absent (E2E_ABSENT) but deployed"
+    for name in (d for d in DEPLOYMENTS if d not in absent):
         d = apps.read_namespaced_deployment(name, NAMESPACE)
         wanted = d.spec.replicas or 0
         assert wanted >= 1, name
@@ -109,6 +120,7 @@ def test_prometheus_scrapes_every_service(target: Target) -> None:
         assert rules, "no alert or recording rules loaded"
 
 
+@pytest.mark.component("grafana")
 def test_grafana_is_healthy_and_its_datasource_works(
     target: Target, core: client.CoreV1Api
 ) -> None:
