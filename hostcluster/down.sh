@@ -15,7 +15,7 @@ say() { printf '==> %s\n' "$*"; }
 warn() { printf 'hostcluster-down: %s\n' "$*" >&2; failures=$((failures + 1)); }
 
 if [[ ! -f $UNDO ]]; then
-  rm -rf .hostcluster
+  rm -rf .hostcluster/env .hostcluster/overlay .hostcluster/platform.yaml
   echo "hostcluster-down: nothing to undo (no $UNDO)"
   exit 0
 fi
@@ -39,9 +39,9 @@ for name in kubelet kube-scheduler kube-controller-manager; do stop "$name"; don
 
 # Each sandbox stopped through the CRI runs the CNI DEL: the bridge plugin frees the address
 # and removes its masquerade rules, the firewall plugin its FORWARD rules.
-if [[ -x $BIN/crictl && -S $RUN/containerd.sock ]]; then
+if [[ -x $BIN/crictl && -S $RUN/containerd.sock && -f $ROOT/crictl.yaml ]]; then
   say "stopping and removing every pod sandbox through the CRI"
-  crictl=("$BIN/crictl" --runtime-endpoint "unix://$RUN/containerd.sock" --timeout 30s)
+  crictl=("$BIN/crictl" --config "$ROOT/crictl.yaml")
   for pod in $("${crictl[@]}" pods -q 2>/dev/null); do
     "${crictl[@]}" stopp "$pod" >/dev/null || warn "could not stop pod $pod"
     "${crictl[@]}" rmp "$pod" >/dev/null || warn "could not remove pod $pod"
@@ -73,6 +73,15 @@ while read -r kind args; do
     chain)
       while iptables -D "$1" -j "$2" 2>/dev/null; do :; done
       iptables -F "$2" 2>/dev/null && iptables -X "$2" 2>/dev/null || true ;;
+    leftover-chain)
+      cmd=$1 table=$2 chain=$3
+      for parent in $("$cmd" -t "$table" -S 2>/dev/null | awk '$1 == "-P" || $1 == "-N" {print $2}'); do
+        "$cmd" -t "$table" -n -L "$parent" --line-numbers 2>/dev/null \
+          | awk -v c="$chain" '$2 == c {print $1}' | sort -rn \
+          | while read -r n; do "$cmd" -t "$table" -D "$parent" "$n"; done
+      done
+      "$cmd" -t "$table" -F "$chain" 2>/dev/null && "$cmd" -t "$table" -X "$chain" 2>/dev/null || true ;;
+    new-path) rm -rf --one-file-system "$1" ;;
     link) ! ip link show "$1" >/dev/null 2>&1 || ip link delete "$1" || warn "could not delete link $1" ;;
     route) ip route del $args 2>/dev/null || true ;;
     mount) ! findmnt -n "$1" >/dev/null || umount "$1" || umount -l "$1" || warn "could not unmount $1" ;;
@@ -89,7 +98,7 @@ done
 # The kubelet links container logs here; those links point into $ROOT/pod-logs.
 find /var/log/containers -maxdepth 1 -type l -lname "$ROOT/*" -delete 2>/dev/null || true
 
-rm -rf --one-file-system "$ROOT" .hostcluster
+rm -rf --one-file-system "$ROOT" .hostcluster/env .hostcluster/overlay .hostcluster/platform.yaml
 if ((failures > 0)); then
   echo "hostcluster-down: finished with $failures problems (above)" >&2
   exit 1

@@ -248,6 +248,9 @@ def write_configs(node: Node) -> None:
     _write(node.root / "cni" / "net.d" / "10-mlops-hostcluster.conflist", cni_conflist(node))
     _write(node.root / "kubelet-config.yaml", yaml.safe_dump(kubelet_config(node)))
     _write(node.root / "kube-proxy-config.yaml", yaml.safe_dump(kube_proxy_config(node)))
+    endpoint = f"unix://{node.containerd_socket}"
+    crictl = {"runtime-endpoint": endpoint, "image-endpoint": endpoint, "timeout": 30}
+    _write(node.root / "crictl.yaml", yaml.safe_dump(crictl))
     for client, cert in KUBECONFIG_CLIENTS.items():
         text = yaml.safe_dump(kubeconfig(node, cert))
         _write(node.root / "kubeconfig" / f"{client}.conf", text, 0o600)

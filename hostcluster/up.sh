@@ -174,6 +174,33 @@ if ! iptables -L "$CHAIN-INPUT" -n >/dev/null 2>&1; then
   record chain INPUT "$CHAIN-INPUT"
 fi
 record kube-proxy-rules
+# Chains the kubelet and the CNI firewall plugin make and never remove: down.sh removes those
+# that did not exist before this cluster (another Kubernetes on the host keeps its own).
+leftovers=(
+  "iptables filter KUBE-FIREWALL" "iptables filter KUBE-KUBELET-CANARY"
+  "iptables nat KUBE-KUBELET-CANARY" "iptables mangle KUBE-KUBELET-CANARY"
+  "iptables mangle KUBE-IPTABLES-HINT" "iptables filter CNI-FORWARD" "iptables filter CNI-ADMIN"
+  "ip6tables filter KUBE-FIREWALL" "ip6tables filter KUBE-KUBELET-CANARY"
+  "ip6tables nat KUBE-KUBELET-CANARY" "ip6tables mangle KUBE-KUBELET-CANARY"
+  "ip6tables mangle KUBE-IPTABLES-HINT"
+)
+for spec in "${leftovers[@]}"; do
+  read -r cmd table chain <<<"$spec"
+  grep -qF "$spec" "$UNDO" || ! "$cmd" -t "$table" -n -L "$chain" >/dev/null 2>&1 || continue
+  record leftover-chain "$spec"
+done
+# Paths the kubelet and containerd's CNI library hard-code (container log links, the device
+# plugin socket, the CNI result cache): down.sh removes those that up brought into being.
+for path in /var/log/containers /var/lib/kubelet /var/lib/cni; do
+  grep -qxF "new-path $path" "$UNDO" || [[ ! -e $path ]] || continue
+  record new-path "$path"
+done
+# The kubelet sets these kernel parameters for containers (protectKernelDefaults: false);
+# down.sh puts back the values they had.
+for key in vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops \
+  kernel.keys.root_maxkeys kernel.keys.root_maxbytes; do
+  grep -q "^sysctl $key " "$UNDO" || record sysctl "$key" "$(cat "/proc/sys/${key//.//}")"
+done
 
 step "writing certificates and configuration" "$LOGS/render.log"
 "$PYTHON" -m hostcluster.pki --dir "$ROOT/pki" --node-name "$NODE_NAME" --node-ip "$NODE_IP" \
@@ -325,6 +352,7 @@ INGRESS_URL=http://127.0.0.1:$INGRESS_NODEPORT
 GATEWAY_URL=http://127.0.0.1:$GATEWAY_NODEPORT
 E2E_REQUIRED=1
 E2E_ABSENT=grafana
+E2E_REPORT=$PWD/$STATE_DIR/e2e-report.json
 ENV
 
 step "ready"

@@ -154,6 +154,15 @@ def test_metrics_share_names_and_carry_the_service_label(api: TestClient, servic
     assert "process_cpu_seconds_total" in text
 
 
+def test_the_pods_cpu_request_is_published_only_where_there_is_one(service: Trained) -> None:
+    name = service.definition.name
+    unset = client(make_app(service.definition, service.runtime())).get("/metrics").text
+    assert f'pod_cpu_request_cores{{service="{name}"}}' not in unset
+    app = make_app(service.definition, service.runtime(), cpu_request_millicores=125)
+    text = client(app).get("/metrics").text
+    assert f'pod_cpu_request_cores{{service="{name}"}} 0.125' in text
+
+
 def test_predictions_are_counted_by_bounded_outcome(api: TestClient, service: Trained) -> None:
     rows = examples(service.definition)
     result = api.post("/predict/batch", json={"instances": rows}).json()

@@ -20,6 +20,7 @@ KUSTOMIZATIONS = {
     "base": K8S_DIR / "base",
     "kind": K8S_DIR / "overlays" / "kind",
     "prod": K8S_DIR / "overlays" / "prod",
+    "hostcluster": K8S_DIR / "overlays" / "hostcluster",
     "kind-cluster-addons": K8S_DIR / "overlays" / "kind" / "cluster-addons",
     "metrics-server": K8S_DIR / "addons" / "metrics-server",
     "traefik": K8S_DIR / "addons" / "traefik",

@@ -155,12 +155,19 @@ def test_hpas_own_the_replica_count(objs: list[Obj], overlay: str) -> None:
         assert window == (300 if overlay == "prod" else 30)
 
 
-def test_api_cpu_request_is_what_the_dashboards_assume(objs: list[Obj]) -> None:
-    # The dashboards draw "CPU as a share of the request" with this constant.
+def test_each_api_pod_publishes_its_own_cpu_request(objs: list[Obj]) -> None:
+    """The dashboards divide CPU use by pod_cpu_request_cores, which servicekit reads from
+    CPU_REQUEST_MILLICORES: the downward API must feed it the request of that very container,
+    in millicores, so every overlay's own request is what the panels show."""
     for service in SERVICES:
         (container,) = pod_spec(one(objs, "Deployment", service))["containers"]
-        request = cpu_cores(container["resources"]["requests"]["cpu"])
-        assert request == float(dashboards.CPU_REQUEST_CORES)
+        env = {e["name"]: e for e in container.get("env", [])}
+        source = env["CPU_REQUEST_MILLICORES"]["valueFrom"]["resourceFieldRef"]
+        assert source == {
+            "containerName": container["name"],
+            "resource": "requests.cpu",
+            "divisor": "1m",
+        }, service
 
 
 def test_every_container_has_requests_within_limits(objs: list[Obj]) -> None:

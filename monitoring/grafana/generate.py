@@ -15,9 +15,8 @@ from typing import Any
 SERVICES = ("bankchurn", "carvision", "telecom")
 DATASOURCE = {"type": "prometheus", "uid": "prometheus"}
 OUT_DIR = Path(__file__).parent / "dashboards"
-# CPU request of one service pod in cores; the HPA targets 70% of it. Kept equal to the
-# Kubernetes manifests' request by a test.
-CPU_REQUEST_CORES = "0.25"
+# The HPAs target 70% of each pod's CPU request; every pod publishes its own request
+# (pod_cpu_request_cores, from the downward API), so the share is right in every overlay.
 HPA_CPU_TARGET = 0.7
 PREDICT_ROUTES = 'route=~"/predict.*"'
 
@@ -64,7 +63,8 @@ def panel(
 def cpu_panel(selector: str) -> dict[str, Any]:
     expr = (
         f"sum by (service, instance) (rate(process_cpu_seconds_total{{{selector}}}"
-        f"[$__rate_interval])) / ${{cpu_request_cores}}"
+        f"[$__rate_interval])) / on (service, instance) "
+        f"max by (service, instance) (pod_cpu_request_cores{{{selector}}})"
     )
     return panel(
         f"CPU per pod as share of its request (HPA target {HPA_CPU_TARGET:.0%})",
@@ -229,17 +229,6 @@ def dashboard(
         "editable": False,
         "refresh": "30s",
         "time": {"from": "now-1h", "to": "now"},
-        "templating": {
-            "list": [
-                {
-                    "name": "cpu_request_cores",
-                    "type": "constant",
-                    "hide": 2,
-                    "query": CPU_REQUEST_CORES,
-                    "label": "CPU request per pod (cores)",
-                }
-            ]
-        },
         "panels": panels,
     }
 

@@ -49,7 +49,10 @@ def stack(
     tmp = tmp_path_factory.mktemp("prometheus")
     with ExitStack() as stack:
         bases = {
-            name: stack.enter_context(running_service(t.definition, t.model_path))[1]
+            # As in a pod: the request arrives through the downward API.
+            name: stack.enter_context(
+                running_service(t.definition, t.model_path, CPU_REQUEST_MILLICORES="250")
+            )[1]
             for name, t in trained_models.items()
         }
         port = free_port()
@@ -113,11 +116,7 @@ def test_targets_up_rules_loaded_and_every_dashboard_query_has_data(
 
         def every_query_has_data() -> bool:
             for item in sorted(pending):
-                expr = (
-                    item[2]
-                    .replace("$__rate_interval", "1m")
-                    .replace("${cpu_request_cores}", "0.25")
-                )
+                expr = item[2].replace("$__rate_interval", "1m")
                 if _query(http, expr):
                     pending.discard(item)
             return not pending

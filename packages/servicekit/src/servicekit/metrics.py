@@ -34,6 +34,7 @@ METRIC_NAMES = (
     "model_ready",
     "model_expected_outcome_share",
     "request_validation_errors_total",
+    "pod_cpu_request_cores",
 )
 
 
@@ -80,7 +81,17 @@ class ServiceMetrics:
             "request_validation_errors", "Requests rejected by input validation.",
             ["service", "route"], registry=r,
         )  # fmt: skip
+        self.cpu_request = Gauge(
+            "pod_cpu_request_cores",
+            "CPU request of this pod (absent outside Kubernetes); CPU use over it is what the "
+            "HPA's utilization target compares.",
+            ["service"], registry=r,
+        )  # fmt: skip
         self.model_ready.labels(service).set(0)
+
+    def set_cpu_request(self, millicores: int | None) -> None:
+        if millicores is not None:
+            self.cpu_request.labels(self.service).set(millicores / 1000)
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         labels = (self.service, method, route, str(status))

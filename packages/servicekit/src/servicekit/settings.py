@@ -27,6 +27,13 @@ class ServiceSettings(BaseSettings):
     max_batch_size: int = Field(default=1000, ge=1, le=100_000)
     native_threads: int = Field(default=1, ge=1, le=64)
     graceful_shutdown_seconds: int = Field(default=20, ge=0, le=600)
+    cpu_request_millicores: int | None = Field(
+        default=None,
+        ge=1,
+        le=1_000_000,
+        description="This pod's CPU request (Kubernetes downward API, divisor 1m), published as "
+        "pod_cpu_request_cores so dashboards show CPU as the HPA sees it, in every overlay.",
+    )
     api_key: SecretStr | None = Field(
         default=None, description="When set, /predict* require it in X-API-Key (from a Secret)."
     )

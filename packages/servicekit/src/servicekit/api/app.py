@@ -54,6 +54,7 @@ def create_app(
     settings = settings or get_settings(definition.name)
     runtime = runtime or ModelRuntime(definition)
     metrics = ServiceMetrics(definition.name)
+    metrics.set_cpu_request(settings.cpu_request_millicores)
 
     def publish_model_state() -> None:
         if runtime.ready:
