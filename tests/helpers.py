@@ -111,6 +111,16 @@ def venv_tool(name: str) -> str | None:
     return str(beside) if beside.is_file() else shutil.which(name)
 
 
+def uv_binary() -> str:
+    """The uv this project installed: `uv run` names itself in UV; `make setup` puts its pinned
+    uv in .tools/bin. A uv on PATH is only the last resort (a fresh machine has none)."""
+    local = Path(__file__).resolve().parents[1] / ".tools" / "bin" / "uv"
+    for candidate in (os.environ.get("UV"), str(local), shutil.which("uv")):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    raise RuntimeError("no uv: run `make setup` (it installs the pinned uv into .tools/bin)")
+
+
 def checkov_binary() -> str | None:
     """checkov from .tools/checkov (scripts/install-test-tools.sh), else one on PATH."""
     local = Path(__file__).resolve().parents[1] / ".tools" / "checkov" / "bin" / "checkov"

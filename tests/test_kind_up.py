@@ -67,3 +67,36 @@ def test_refuses_to_run_without_the_pinned_versions() -> None:
     )
     assert done.returncode != 0
     assert "KIND_VERSION: set by the Makefile" in done.stderr
+
+
+def _engine_info() -> tuple[int, str]:
+    if shutil.which("docker") is None:
+        pytest.skip("no docker CLI on this machine")
+    done = subprocess.run(["docker", "info", "--format", "{{.NCPU}} {{.CgroupVersion}}"],
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    if done.returncode != 0:
+        pytest.skip("no Docker engine answers here")
+    ncpu, cgroup = done.stdout.split()
+    return int(ncpu), cgroup
+
+
+def test_stops_when_the_engine_has_too_few_cpus(tmp_path: Path) -> None:
+    ncpu, _ = _engine_info()
+    done = _run_up(_path_without(tmp_path), KIND_MIN_CPUS=str(ncpu + 1))
+    assert done.returncode == 2
+    (line,) = done.stderr.strip().splitlines()
+    assert line == (
+        f"kind-up: the Docker engine has {ncpu} CPU(s); the platform on kind needs {ncpu + 1} "
+        "(give Docker more CPUs)"
+    )
+
+
+def test_stops_on_a_cgroup_v1_engine(tmp_path: Path) -> None:
+    ncpu, cgroup = _engine_info()
+    if cgroup == "2":
+        pytest.skip("this engine runs on cgroup v2, which kind-up accepts")
+    done = _run_up(_path_without(tmp_path), KIND_MIN_CPUS=str(ncpu))
+    assert done.returncode == 2
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith(f"kind-up: the Docker engine runs on cgroup v{cgroup};")
+    assert "make hostcluster-up" in line

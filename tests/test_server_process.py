@@ -78,3 +78,35 @@ def test_sigterm_lets_an_in_flight_request_finish(
     assert reply.startswith(b"HTTP/1.1 200"), reply[:200]
     assert b'"model_version"' in reply
     assert process.wait(timeout=15) == 0
+
+
+def _get_on(sock: socket.socket) -> bytes:
+    """One whole HTTP/1.1 response on a kept-alive socket (headers, then Content-Length)."""
+    sock.sendall(b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(4096)
+    head, body = data.split(b"\r\n\r\n", 1)
+    length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
+                      if line.lower().startswith(b"content-length")))  # fmt: skip
+    while len(body) < length:
+        body += sock.recv(4096)
+    return head
+
+
+def test_idle_connections_live_for_keep_alive_seconds(trained_models: dict[str, Trained]) -> None:
+    """KEEP_ALIVE_SECONDS reaches uvicorn: an idle connection outlives uvicorn's own 5 s
+    default (so a proxy that keeps idle connections 60 s closes them first), and the server
+    does close it once the setting's time has passed."""
+    trained = trained_models["bankchurn"]
+    with (
+        running_service(trained.definition, trained.model_path, KEEP_ALIVE_SECONDS="7") as (_, base),
+        socket.create_connection(("127.0.0.1", int(base.rsplit(":", 1)[1])), timeout=10) as sock,
+    ):
+        assert _get_on(sock).startswith(b"HTTP/1.1 200")
+        time.sleep(6)  # past uvicorn's default of 5 s
+        assert _get_on(sock).startswith(b"HTTP/1.1 200"), "closed before KEEP_ALIVE_SECONDS"
+        sock.settimeout(15)
+        started = time.monotonic()
+        assert sock.recv(1) == b"", "the server never closed the idle connection"
+        assert time.monotonic() - started >= 5

@@ -148,3 +148,61 @@ def test_the_checker_catches_a_missing_target(tmp_path: Path) -> None:
     assert {"py313-telecom", "manifests", "e2e", "lint"} <= _tox_envs()
     assert "py310-kit" not in _tox_envs()
     assert not PINNED_USES.match("      - uses: actions/checkout@v5")
+
+
+# Actions whose release runs on Node 20, which GitHub's runners retire; each has a Node 24
+# major (checkout v5, setup-python v6, upload-artifact v6, setup-terraform v4, login v4).
+NODE20_RELEASES = {
+    "actions/checkout": 4,
+    "actions/setup-python": 5,
+    "actions/upload-artifact": 5,
+    "hashicorp/setup-terraform": 3,
+    "docker/login-action": 3,
+}
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_no_action_is_pinned_to_a_node20_release(path: Path) -> None:
+    for action, major in re.findall(
+        r"uses:\s+([\w.-]+/[\w.-]+)@[0-9a-f]{40} # v(\d+)", path.read_text()
+    ):
+        if action in NODE20_RELEASES:
+            assert int(major) > NODE20_RELEASES[action], (
+                f"{path.name}: {action} v{major} runs on Node 20"
+            )
+
+
+def _local_imports(path: Path) -> set[Path]:
+    """Repository files a test module imports, transitively (conftest files included)."""
+    import ast
+
+    seen: set[Path] = set()
+    todo = [path, *[p / "conftest.py" for p in path.parents if (p / "conftest.py").is_file()
+                     and REPO in (p, *p.parents)]]  # fmt: skip
+    while todo:
+        current = todo.pop()
+        if current in seen or not current.is_file():
+            continue
+        seen.add(current)
+        for node in ast.walk(ast.parse(current.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            for name in names:
+                for root in (REPO, REPO / "packages" / "servicekit" / "src"):
+                    base = root.joinpath(*name.split("."))
+                    todo += [base.with_suffix(".py"), base / "__init__.py"]
+    return seen
+
+
+def test_the_e2e_workflow_runs_when_a_file_its_suite_imports_changes() -> None:
+    import fnmatch
+
+    paths = _load(REPO / ".github" / "workflows" / "e2e-kind.yml")["on"]["pull_request"]["paths"]
+    imported = set().union(*(_local_imports(p) for p in (REPO / "tests" / "e2e").glob("*.py")))
+    assert REPO / "tests" / "helpers.py" in imported  # the walk itself works
+    for file in sorted(imported):
+        rel = file.relative_to(REPO).as_posix()
+        assert any(fnmatch.fnmatch(rel, pattern.replace("**", "*")) for pattern in paths), (
+            f"e2e-kind.yml does not run when {rel} changes"
+        )

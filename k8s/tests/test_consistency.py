@@ -460,3 +460,28 @@ def test_kind_up_overlay_rejects_a_bad_tag() -> None:
     )
     assert done.returncode == 2
     assert done.stderr.strip() == "overlay.sh: invalid image tag 'bad tag!'"
+
+
+def _seconds(duration: str) -> float:
+    match = re.fullmatch(r"(\d+)(s|m)", duration)
+    assert match, duration
+    return int(match[1]) * (60 if match[2] == "m" else 1)
+
+
+def test_traefik_closes_idle_backend_connections_before_the_apis_do(objs: list[Obj]) -> None:
+    """Otherwise a request Traefik sends on a connection the API is just closing gets a 502."""
+    from servicekit.settings import ServiceSettings
+
+    (traefik,) = pod_spec(one(render("traefik"), "Deployment", "traefik"))["containers"]
+    flags = dict(a.removeprefix("--").split("=", 1) for a in traefik["args"])
+    idle = _seconds(flags["serversTransport.forwardingTimeouts.idleConnTimeout"])
+    keep_alive = ServiceSettings.model_fields["keep_alive_seconds"].default
+    for service in SERVICES:
+        env: dict[str, str] = {}
+        for c in pod_spec(one(objs, "Deployment", service))["containers"]:
+            for source in c.get("envFrom", []):
+                if "configMapRef" in source:  # a Secret holds no timing settings
+                    env |= one(objs, "ConfigMap", source["configMapRef"]["name"])["data"]
+        # Traefik here; prod's ALB also idles out at 60 s by default.
+        assert idle < int(env.get("KEEP_ALIVE_SECONDS", keep_alive)), service
+    assert flags["providers.kubernetesIngress.strictPrefixMatching"] == "true"

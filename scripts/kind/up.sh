@@ -16,6 +16,7 @@ INGRESS_PORT=${INGRESS_PORT:-8080}
 GATEWAY_PORT=${GATEWAY_PORT:-8081}
 BIN_DIR=${BIN_DIR:-$PWD/bin}
 MODEL_DIR=${MODEL_DIR:-models}
+KIND_MIN_CPUS=${KIND_MIN_CPUS:-2}
 STATE_DIR=.kind
 NAMESPACE=mlops
 SERVICES=(bankchurn carvision telecom)
@@ -78,6 +79,11 @@ command -v git >/dev/null || missing+=("git")
 command -v curl >/dev/null || missing+=("curl")
 [[ ${#missing[@]} -eq 0 ]] || die "missing: ${missing[*]}"
 docker info >/dev/null 2>&1 || die "Docker is installed but no engine answers: start Docker Desktop or dockerd"
+# The kind overlay is sized for 2 CPUs (k8s/overlays/kind/kustomization.yaml); fewer leave a
+# pod Pending half-way through. Kubernetes 1.35+ kubelets refuse cgroup v1.
+read -r ncpu cgroup < <(docker info --format '{{.NCPU}} {{.CgroupVersion}}')
+((ncpu >= KIND_MIN_CPUS)) || die "the Docker engine has $ncpu CPU(s); the platform on kind needs $KIND_MIN_CPUS (give Docker more CPUs)"
+[[ $cgroup == 2 ]] || die "the Docker engine runs on cgroup v$cgroup; kind's Kubernetes 1.37 node needs cgroup v2 (on this host use make hostcluster-up)"
 
 step "installing kind $KIND_VERSION and kubectl $KUBECTL_VERSION into $BIN_DIR (unless on PATH)"
 install_tool kind "$KIND_VERSION" \

@@ -4,11 +4,12 @@ import re
 import subprocess
 
 from tests.containers.conftest import REPO
+from tests.helpers import uv_binary
 
 
 def test_runtime_requirements_match_the_lock_file() -> None:
     exported = subprocess.run(
-        ["uv", "export", "--package", "servicekit", "--no-dev", "--no-emit-workspace",
+        [uv_binary(), "export", "--package", "servicekit", "--no-dev", "--no-emit-workspace",
          "--frozen", "--format", "requirements-txt", "--no-header", "-q"],
         cwd=REPO, capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip

@@ -82,11 +82,16 @@ def test_each_prefix_reaches_its_service(
             assert predicted.json()["model_version"] == model["model_version"], via
 
 
-def test_unknown_paths_get_404(target: Target) -> None:
+def test_unknown_paths_get_404_from_the_gateway(target: Target) -> None:
+    """Every API response carries X-Request-ID; a 404 without it came from Traefik, so a
+    prefix that merely starts like a service's (/bankchurnx) never reaches that service."""
     with http() as web:
         for via, base in _routes(target):
+            assert "x-request-id" in web.get(f"{base}/bankchurn/health").headers, via
             for path in ("/", "/nope", "/bankchurnx/health", "/telecom-v2/ready"):
-                assert web.get(f"{base}{path}").status_code == 404, f"{via} {path}"
+                response = web.get(f"{base}{path}")
+                assert response.status_code == 404, f"{via} {path}"
+                assert "x-request-id" not in response.headers, f"{via} {path} reached an API"
 
 
 def test_httproute_is_accepted_by_the_gateway(

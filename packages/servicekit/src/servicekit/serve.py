@@ -30,5 +30,6 @@ def serve(definition: ServiceDefinition, settings: ServiceSettings | None = None
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=settings.graceful_shutdown_seconds,
+        timeout_keep_alive=settings.keep_alive_seconds,
         server_header=False,
     )

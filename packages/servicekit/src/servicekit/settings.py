@@ -27,6 +27,10 @@ class ServiceSettings(BaseSettings):
     max_batch_size: int = Field(default=1000, ge=1, le=100_000)
     native_threads: int = Field(default=1, ge=1, le=64)
     graceful_shutdown_seconds: int = Field(default=20, ge=0, le=600)
+    # Longer than any proxy in front keeps an idle connection to us (Traefik here: 60 s; AWS
+    # ALB: 60 s): the proxy, not the app, must close an idle connection, or a request sent
+    # just as the app closes it gets a 502.
+    keep_alive_seconds: int = Field(default=75, ge=1, le=3600)
     cpu_request_millicores: int | None = Field(
         default=None,
         ge=1,
