@@ -76,8 +76,8 @@ format: setup ## Apply ruff fixes and formatting
 	$(RUN) ruff format .
 
 .PHONY: typecheck
-typecheck: setup ## mypy (strict) over the kit and the services
-	$(RUN) mypy packages/servicekit/src services/bankchurn/src services/carvision/src services/telecom/src
+typecheck: setup ## mypy (strict) over the kit, the services and the host cluster's tooling
+	$(RUN) mypy packages/servicekit/src services/bankchurn/src services/carvision/src services/telecom/src hostcluster
 
 .PHONY: test-tools
 test-tools: ## Install and start promtool, Docker, debootstrap for the tests (root+apt; else say what is missing)

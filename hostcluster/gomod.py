@@ -15,6 +15,7 @@ import argparse
 import json
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,14 +29,15 @@ class Upstream:
     unpublished: tuple[str, ...]  # required at v0.0.0: only a replace can resolve them
 
 
-def parse_upstream(gomod_json: dict[str, object], prefix: str) -> Upstream:
+def parse_upstream(gomod_json: Mapping[str, object], prefix: str) -> Upstream:
     """Read `go mod edit -json` output of the upstream go.mod."""
     go = gomod_json.get("Go")
     if not isinstance(go, str):
         raise ValueError("upstream go.mod has no go directive")
     requires = gomod_json.get("Require") or []
     godebugs = gomod_json.get("GoDebug") or []
-    assert isinstance(requires, list) and isinstance(godebugs, list)
+    if not isinstance(requires, list) or not isinstance(godebugs, list):
+        raise ValueError("upstream go.mod: Require and GoDebug must be lists")
     unpublished = tuple(
         sorted(
             r["Path"]

@@ -93,7 +93,7 @@ def leaves(node_name: str, node_ip: str, service_ip: str) -> list[Leaf]:
 
 
 def _openssl(*args: str) -> None:
-    result = subprocess.run(["openssl", *args], capture_output=True, text=True)
+    result = subprocess.run(["openssl", *args], check=False, capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"openssl {args[0]} failed: {result.stderr.strip()}")
 
@@ -103,7 +103,8 @@ def make_ca(directory: Path, name: str, common_name: str) -> None:
         return
     _openssl(
         "req", "-x509", *KEY, "-keyout", str(directory / f"{name}.key"),
-        "-out", str(directory / f"{name}.crt"), "-days", str(CA_DAYS), "-subj", f"/CN={common_name}",
+        "-out", str(directory / f"{name}.crt"), "-days", str(CA_DAYS),
+        "-subj", f"/CN={common_name}",
         "-addext", "basicConstraints=critical,CA:TRUE",
         "-addext", "keyUsage=critical,digitalSignature,keyCertSign,cRLSign",
     )  # fmt: skip
@@ -122,7 +123,9 @@ def make_leaf(directory: Path, leaf: Leaf) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         csr, ext = Path(tmp) / "req.csr", Path(tmp) / "ext.cnf"
         ext.write_text(leaf.extensions())
-        _openssl("req", "-new", *KEY, "-keyout", str(key), "-out", str(csr), "-subj", leaf.subject())
+        _openssl(
+            "req", "-new", *KEY, "-keyout", str(key), "-out", str(csr), "-subj", leaf.subject()
+        )
         _openssl(
             "x509", "-req", "-in", str(csr), "-CA", str(directory / f"{leaf.ca}.crt"),
             "-CAkey", str(directory / f"{leaf.ca}.key"), "-set_serial", _serial(),

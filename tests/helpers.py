@@ -42,7 +42,7 @@ def bounded_field(definition: ServiceDefinition) -> tuple[str, float]:
     """A numeric request field with an upper bound, and that bound."""
     for name, info in definition.request_model.model_fields.items():
         for meta in info.metadata:
-            if isinstance(meta, Le):
+            if isinstance(meta, Le) and isinstance(meta.le, int | float):
                 return name, float(meta.le)
     raise AssertionError(f"{definition.name} has no bounded field")
 

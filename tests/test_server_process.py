@@ -100,7 +100,10 @@ def test_idle_connections_live_for_keep_alive_seconds(trained_models: dict[str, 
     does close it once the setting's time has passed."""
     trained = trained_models["bankchurn"]
     with (
-        running_service(trained.definition, trained.model_path, KEEP_ALIVE_SECONDS="7") as (_, base),
+        running_service(trained.definition, trained.model_path, KEEP_ALIVE_SECONDS="7") as (
+            _,
+            base,
+        ),
         socket.create_connection(("127.0.0.1", int(base.rsplit(":", 1)[1])), timeout=10) as sock,
     ):
         assert _get_on(sock).startswith(b"HTTP/1.1 200")

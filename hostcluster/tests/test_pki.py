@@ -54,9 +54,9 @@ def test_the_api_server_answers_to_every_name_pods_and_the_host_use(pki: Path) -
 def test_client_identities_match_the_default_rbac_bindings(
     pki: Path, name: str, subject: str
 ) -> None:
-    assert _openssl("x509", "-in", str(pki / f"{name}.crt"), "-noout", "-subject", "-nameopt", "compat").strip() == (
-        f"subject={subject}"
-    )
+    assert _openssl(
+        "x509", "-in", str(pki / f"{name}.crt"), "-noout", "-subject", "-nameopt", "compat"
+    ).strip() == (f"subject={subject}")
     usage = _openssl("x509", "-in", str(pki / f"{name}.crt"), "-noout", "-ext", "extendedKeyUsage")
     assert "TLS Web Client Authentication" in usage
     assert "Server" not in usage

@@ -19,6 +19,7 @@ from hostcluster.render import (
     local_volumes,
     write_configs,
 )
+from hostcluster.tests.pins import versions
 
 HERE = Path(__file__).resolve().parents[1]
 
@@ -27,18 +28,13 @@ def _node(tmp_path: Path) -> Node:
     return Node(root=tmp_path / "root", run=tmp_path / "run", name="node-a", ip="192.0.2.7")
 
 
-def _versions() -> dict[str, str]:
-    lines = (HERE / "versions.env").read_text().splitlines()
-    return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
-
-
 def test_containerd_runs_apart_from_dockers_and_never_lowers_oom_scores(tmp_path: Path) -> None:
     node = _node(tmp_path)
     config = tomllib.loads(containerd_config(node))
     cri = config["plugins"]["io.containerd.grpc.v1.cri"]
     assert cri["restrict_oom_score_adj"] is True
     assert cri["netns_mounts_under_state_dir"] is True
-    assert cri["sandbox_image"] == f"registry.k8s.io/pause:{_versions()['PAUSE_VERSION']}"
+    assert cri["sandbox_image"] == f"registry.k8s.io/pause:{versions()['PAUSE_VERSION']}"
     assert cri["containerd"]["runtimes"]["runc"]["options"]["SystemdCgroup"] is False
     assert config["grpc"]["address"] == str(node.run / "containerd.sock")
     assert config["root"].startswith(str(node.root)) and config["state"].startswith(str(node.run))

@@ -22,7 +22,9 @@ def test_the_platform_and_its_scale_out_fit_a_2_cpu_kind_node() -> None:
     platform, addons = render("kind"), render("kind-cluster-addons")
     per_pod = _requests(platform) | _requests(addons)
     hpas = named(platform, "HorizontalPodAutoscaler")
-    at_rest = sum(per_pod[n] * (hpas[n]["spec"]["minReplicas"] if n in hpas else 1) for n in per_pod)
+    at_rest = sum(
+        per_pod[n] * (hpas[n]["spec"]["minReplicas"] if n in hpas else 1) for n in per_pod
+    )
     # The e2e suite scales one API to its maximum, and a rolling update may surge by one pod
     # of another API while it does.
     scale_out = max(per_pod[n] * (h["spec"]["maxReplicas"] - h["spec"]["minReplicas"])

@@ -74,8 +74,10 @@ def test_hpa_scales_out_under_load_without_failed_requests(
     assert load.result.requests > 0
     # Without load the HPA returns to its minimum: the scale-down window, then its policy.
     back = wait_for(
-        lambda: _ready_pods(apps, SCALED) == minimum
-        and apps.read_namespaced_deployment(SCALED, NAMESPACE).status.replicas == minimum,
+        lambda: (
+            _ready_pods(apps, SCALED) == minimum
+            and apps.read_namespaced_deployment(SCALED, NAMESPACE).status.replicas == minimum
+        ),
         SCALE_DOWN_SECONDS,
         f"{SCALED} to return to {minimum} replica(s)",
     )
