@@ -3,7 +3,7 @@
 # cache outside the clone keyed by version, go.mod + go.sum and the Go toolchain: a second run
 # builds nothing. Prints one line per component: NAME DIR (the directory holding its binaries).
 #
-#   hostcluster/build.sh [kubernetes etcd cri-tools metrics-server prometheus]
+#   hostcluster/build.sh [kubernetes etcd cri-tools metrics-server prometheus coredns]
 set -Eeuo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=versions.env
@@ -52,16 +52,19 @@ metrics-server() {
 cri-tools() {
   build cri-tools "$CRI_TOOLS_VERSION" "-X sigs.k8s.io/cri-tools/pkg/version.Version=$CRI_TOOLS_VERSION"
 }
+coredns() {
+  build coredns "$COREDNS_VERSION" "-X github.com/coredns/coredns/coremain.GitCommit=v${COREDNS_VERSION#v}"
+}
 prometheus() {
   local v=${PROMETHEUS_VERSION#v} pkg=github.com/prometheus/common/version
   build prometheus "$PROMETHEUS_VERSION" "-X $pkg.Version=$v -X $pkg.Branch=HEAD -X $pkg.BuildUser=hostcluster"
 }
 
 components=("$@")
-[[ ${#components[@]} -gt 0 ]] || components=(kubernetes etcd cri-tools metrics-server prometheus)
+[[ ${#components[@]} -gt 0 ]] || components=(kubernetes etcd cri-tools metrics-server prometheus coredns)
 for c in "${components[@]}"; do
   case $c in
-    kubernetes | etcd | cri-tools | metrics-server | prometheus) "$c" ;;
+    kubernetes | etcd | cri-tools | metrics-server | prometheus | coredns) "$c" ;;
     *) echo "build: unknown component '$c'" >&2; exit 2 ;;
   esac
 done

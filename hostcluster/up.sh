@@ -227,6 +227,8 @@ image --name "traefik:$TRAEFIK_VERSION" --add "$traefik=/usr/local/bin/traefik" 
 image --name "registry.k8s.io/metrics-server/metrics-server:$METRICS_SERVER_VERSION" \
   --add "$BIN/metrics-server=/metrics-server" --dir /tmp --entrypoint /metrics-server \
   --user 65534 --out "$images/metrics-server.tar"
+image --name "coredns/coredns:${COREDNS_VERSION#v}" --add "$BIN/coredns=/coredns" \
+  --entrypoint /coredns --user 65532 --out "$images/coredns.tar"
 image --name "prom/prometheus:$PROMETHEUS_VERSION" --add "$BIN/prometheus=/bin/prometheus" \
   --dir /prometheus --dir /etc/prometheus --workdir /prometheus --user 65534 \
   --entrypoint /bin/prometheus --cmd=--config.file=/etc/prometheus/prometheus.yml \
@@ -308,8 +310,10 @@ k apply --server-side --force-conflicts -f "$crds" >>"$LOGS/deploy.log"
 k wait --for=condition=Established --timeout=60s crd/gatewayclasses.gateway.networking.k8s.io \
   crd/gateways.gateway.networking.k8s.io crd/httproutes.gateway.networking.k8s.io >>"$LOGS/deploy.log"
 
-step "installing metrics-server and Traefik (k8s/overlays/kind/cluster-addons)" "$LOGS/deploy.log"
+step "installing CoreDNS, metrics-server and Traefik (k8s/addons/coredns, k8s/overlays/kind/cluster-addons)" "$LOGS/deploy.log"
+k apply -k k8s/addons/coredns >>"$LOGS/deploy.log"
 k apply -k k8s/overlays/kind/cluster-addons >>"$LOGS/deploy.log"
+k -n kube-system rollout status deployment/coredns --timeout=180s >>"$LOGS/deploy.log"
 k -n kube-system rollout status deployment/metrics-server --timeout=180s >>"$LOGS/deploy.log"
 k -n traefik rollout status deployment/traefik --timeout=180s >>"$LOGS/deploy.log"
 

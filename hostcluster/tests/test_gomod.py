@@ -67,6 +67,7 @@ def test_the_committed_kubernetes_wrapper_replaces_every_staging_module() -> Non
         ("cri-tools", "sigs.k8s.io/cri-tools", "CRI_TOOLS_VERSION"),
         ("metrics-server", "sigs.k8s.io/metrics-server", "METRICS_SERVER_VERSION"),
         ("prometheus", "github.com/prometheus/prometheus", "PROMETHEUS_MODULE_VERSION"),
+        ("coredns", "github.com/coredns/coredns", "COREDNS_VERSION"),
     ],
 )
 def test_each_wrapper_builds_the_version_that_versions_env_pins(
@@ -96,5 +97,7 @@ def test_the_image_tags_the_manifests_pin_are_the_versions_built() -> None:
         f"prom/prometheus:{pins['PROMETHEUS_VERSION']}"
         in (k8s / "base" / "prometheus-deployment.yaml").read_text()
     )
+    coredns = (k8s / "addons" / "coredns" / "coredns.yaml").read_text()
+    assert f"image: coredns/coredns:{pins['COREDNS_VERSION'].lstrip('v')}\n" in coredns
     major, minor, patch = pins["PROMETHEUS_VERSION"].lstrip("v").split(".")
     assert pins["PROMETHEUS_MODULE_VERSION"] == f"v0.{int(major) * 100 + int(minor)}.{patch}"

@@ -58,7 +58,15 @@ def test_the_kubelet_keeps_local_images_and_reserves_kinds_control_plane(tmp_pat
     assert config["authentication"]["anonymous"]["enabled"] is False
     assert config["authorization"]["mode"] == "Webhook"
     assert config["address"] == "192.0.2.7"
-    assert config["systemReserved"] == {"cpu": "950m"}
+    assert config["systemReserved"] == {"cpu": "750m"}  # + 2 CoreDNS pods of 100m = kind's 950m
+
+
+def test_the_kubelets_cluster_dns_is_the_kube_dns_service() -> None:
+    from k8s.tests.manifests import one, render
+
+    service = one(render("coredns"), "Service", "kube-dns")
+    assert kubelet_config(_node(Path("/x")))["clusterDNS"] == [service["spec"]["clusterIP"]]
+    assert one(render("coredns"), "Deployment", "coredns")["spec"]["replicas"] == 2
 
 
 def test_node_ports_listen_on_loopback_only(tmp_path: Path) -> None:

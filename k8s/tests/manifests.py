@@ -24,6 +24,7 @@ KUSTOMIZATIONS = {
     "kind-cluster-addons": K8S_DIR / "overlays" / "kind" / "cluster-addons",
     "metrics-server": K8S_DIR / "addons" / "metrics-server",
     "traefik": K8S_DIR / "addons" / "traefik",
+    "coredns": K8S_DIR / "addons" / "coredns",
 }
 APP_OVERLAYS = ("kind", "prod")  # what runs the platform; "base" alone is never applied
 

@@ -1,5 +1,6 @@
 """The deployed platform: workloads healthy, routes right, monitoring wired."""
 
+import subprocess
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from tests.e2e.cluster import (
     Target,
     absent_components,
     http,
+    kubectl,
     port_forward,
     wait_for,
 )
@@ -92,6 +94,29 @@ def test_unknown_paths_get_404_from_the_gateway(target: Target) -> None:
                 response = web.get(f"{base}{path}")
                 assert response.status_code == 404, f"{via} {path}"
                 assert "x-request-id" not in response.headers, f"{via} {path} reached an API"
+
+
+def test_cluster_dns_resolves_a_service_from_an_api_pod(
+    target: Target, core: client.CoreV1Api
+) -> None:
+    """kube-dns answers inside the namespace, through the allow-dns NetworkPolicy."""
+    service = core.read_namespaced_service("prometheus", NAMESPACE)
+    pod = next(
+        p
+        for p in core.list_namespaced_pod(
+            NAMESPACE, label_selector="app.kubernetes.io/name=bankchurn"
+        ).items
+        if p.status.phase == "Running" and not p.metadata.deletion_timestamp
+    )
+    name = f"prometheus.{NAMESPACE}.svc.cluster.local"
+    resolve = f"import socket; print(socket.gethostbyname({name!r}))"
+    done = subprocess.run(
+        [*kubectl(target), "-n", NAMESPACE, "exec", pod.metadata.name, "-c", "api", "--",
+         "python", "-c", resolve],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == service.spec.cluster_ip
 
 
 def test_httproute_is_accepted_by_the_gateway(
