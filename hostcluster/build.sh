@@ -3,7 +3,7 @@
 # cache outside the clone keyed by version, go.mod + go.sum and the Go toolchain: a second run
 # builds nothing. Prints one line per component: NAME DIR (the directory holding its binaries).
 #
-#   hostcluster/build.sh [kubernetes etcd cri-tools metrics-server prometheus coredns]
+#   hostcluster/build.sh [kubernetes etcd cri-tools metrics-server prometheus coredns kube-router]
 set -Eeuo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=versions.env
@@ -55,16 +55,19 @@ cri-tools() {
 coredns() {
   build coredns "$COREDNS_VERSION" "-X github.com/coredns/coredns/coremain.GitCommit=v${COREDNS_VERSION#v}"
 }
+kube-router() {
+  build kube-router "$KUBE_ROUTER_VERSION" "-X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$KUBE_ROUTER_VERSION"
+}
 prometheus() {
   local v=${PROMETHEUS_VERSION#v} pkg=github.com/prometheus/common/version
   build prometheus "$PROMETHEUS_VERSION" "-X $pkg.Version=$v -X $pkg.Branch=HEAD -X $pkg.BuildUser=hostcluster"
 }
 
 components=("$@")
-[[ ${#components[@]} -gt 0 ]] || components=(kubernetes etcd cri-tools metrics-server prometheus coredns)
+[[ ${#components[@]} -gt 0 ]] || components=(kubernetes etcd cri-tools metrics-server prometheus coredns kube-router)
 for c in "${components[@]}"; do
   case $c in
-    kubernetes | etcd | cri-tools | metrics-server | prometheus | coredns) "$c" ;;
+    kubernetes | etcd | cri-tools | metrics-server | prometheus | coredns | kube-router) "$c" ;;
     *) echo "build: unknown component '$c'" >&2; exit 2 ;;
   esac
 done

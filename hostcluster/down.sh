@@ -49,7 +49,7 @@ if [[ -x $BIN/crictl && -S $RUN/containerd.sock && -f $ROOT/crictl.yaml ]]; then
 fi
 
 say "stopping kube-proxy, containerd, the API server and etcd"
-for name in kube-proxy containerd kube-apiserver etcd; do stop "$name"; done
+for name in kube-router kube-proxy containerd kube-apiserver etcd; do stop "$name"; done
 
 # Whatever is still mounted under our directories: container rootfs, shm, network namespaces,
 # secret and projected volumes. Deepest first.
@@ -67,6 +67,9 @@ while read -r kind args; do
   set -- $args
   case $kind in
     process) stop "$1" ;;
+    kube-router-rules)
+      # Its iptables chains and ipsets: kube-router removes what it made.
+      [[ -x $BIN/kube-router ]] && "$BIN/kube-router" --cleanup-config >/dev/null 2>&1 || true ;;
     kube-proxy-rules)
       # kube-proxy removes its own chains (iptables, and nftables/ipvs if any were made).
       [[ -x $BIN/kube-proxy ]] && "$BIN/kube-proxy" --cleanup >/dev/null 2>&1 || true ;;

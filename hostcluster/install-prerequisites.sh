@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The host cluster's runtime, from Debian's packages: containerd, runc, the CNI plugins,
-# iptables and conntrack (kube-proxy), and a C compiler with a static libc (the pause image).
+# iptables and conntrack (kube-proxy), ipset (kube-router), and a C compiler with a static libc (the pause image).
 # Needs root and apt; elsewhere it names what is missing and exits 2.
 set -euo pipefail
 missing=()
@@ -9,6 +9,7 @@ need containerd containerd
 need runc runc
 need iptables iptables
 need conntrack conntrack
+need ipset ipset
 need gcc gcc
 [[ -x /usr/lib/cni/bridge ]] || missing+=(containernetworking-plugins)
 [[ -f /usr/lib/x86_64-linux-gnu/libc.a || -f /usr/lib/aarch64-linux-gnu/libc.a ]] || missing+=(libc6-dev)

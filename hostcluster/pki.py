@@ -87,6 +87,8 @@ def leaves(node_name: str, node_ip: str, service_ip: str) -> list[Leaf]:
         Leaf("controller-manager", "system:kube-controller-manager", client=True),
         Leaf("scheduler", "system:kube-scheduler", client=True),
         Leaf("kube-proxy", "system:kube-proxy", "system:node-proxier", client=True),
+        # Bound by hostcluster/kube-router-rbac.yaml: read pods, namespaces, policies.
+        Leaf("kube-router", "system:kube-router", client=True),
         Leaf("kubelet-client", f"system:node:{node_name}", "system:nodes", client=True),
         Leaf("kubelet-server", node_name, server=True, sans=(node_name, "localhost", node_ip)),
     ]

@@ -207,6 +207,7 @@ KUBECONFIG_CLIENTS = {
     "scheduler": "scheduler",
     "kubelet": "kubelet-client",
     "kube-proxy": "kube-proxy",
+    "kube-router": "kube-router",
 }
 
 

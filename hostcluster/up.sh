@@ -94,7 +94,7 @@ set_sysctl() {
 step "checking the host"
 [[ $(uname -s) == Linux ]] || die "needs Linux (it runs the kubelet and containerd on this host)"
 [[ $(id -u) -eq 0 ]] || die "needs root (containerd, iptables, mounts); run it as root or use kind"
-for tool in containerd runc ctr iptables ip openssl curl docker setsid; do
+for tool in containerd runc ctr iptables ipset ip openssl curl docker setsid gcc; do
   command -v "$tool" >/dev/null || die "missing $tool: run hostcluster/install-prerequisites.sh"
 done
 [[ -x $PYTHON ]] || die "no project venv at $PYTHON: run 'make setup'"
@@ -157,8 +157,9 @@ ip route replace blackhole "$POD_CIDR"
 record route "blackhole $POD_CIDR"
 record link "$BRIDGE"  # the CNI bridge plugin creates it with the first pod
 # FORWARD: Docker's DROP policy would drop pod traffic; pods may talk to each other and
-# answer, but never forward off this host. INPUT: the API server and kubelet listen on the
-# node address for pods; nothing from the node's network interface may reach them.
+# answer, but never forward off this host. INPUT: the API server, the kubelet and
+# kube-router's health port listen on the node address; nothing from the node's network
+# interface may reach them.
 if ! iptables -L "$CHAIN-FORWARD" -n >/dev/null 2>&1; then
   iptables -N "$CHAIN-FORWARD"
   iptables -A "$CHAIN-FORWARD" -s "$POD_CIDR" ! -o "$BRIDGE" -j REJECT
@@ -169,7 +170,7 @@ if ! iptables -L "$CHAIN-FORWARD" -n >/dev/null 2>&1; then
 fi
 if ! iptables -L "$CHAIN-INPUT" -n >/dev/null 2>&1; then
   iptables -N "$CHAIN-INPUT"
-  iptables -A "$CHAIN-INPUT" -i "$NODE_IFACE" -p tcp -m multiport --dports 6443,10250 -j DROP
+  iptables -A "$CHAIN-INPUT" -i "$NODE_IFACE" -p tcp -m multiport --dports 6443,10250,20244 -j DROP
   iptables -I INPUT 1 -j "$CHAIN-INPUT"
   record chain INPUT "$CHAIN-INPUT"
 fi
@@ -301,6 +302,17 @@ start kubelet "$BIN/kubelet" --config "$ROOT/kubelet-config.yaml" --kubeconfig "
 start kube-proxy "$BIN/kube-proxy" --config "$ROOT/kube-proxy-config.yaml"
 wait_up kubelet 120 "node $NODE_NAME to be Ready" k wait --for=condition=Ready "node/$NODE_NAME" --timeout=5s
 echo "    $(k get node "$NODE_NAME" -o wide --no-headers)"
+
+# kindnet enforces NetworkPolicies on kind; kube-router's firewall alone (iptables + ipset)
+# does it here. Its chains go first in FORWARD, ahead of the accept rules above.
+step "starting kube-router $KUBE_ROUTER_VERSION (NetworkPolicy enforcement only)" "$LOGS/kube-router.log"
+k apply -f hostcluster/kube-router-rbac.yaml >/dev/null
+record kube-router-rules
+start kube-router "$BIN/kube-router" --kubeconfig "$conf/kube-router.conf" --run-firewall=true \
+  --run-router=false --run-service-proxy=false --run-loadbalancer=false --enable-cni=false \
+  --hostname-override "$NODE_NAME" --service-cluster-ip-range "$SERVICE_CIDR" \
+  --metrics-port 0 --health-port 20244
+wait_up kube-router 60 "kube-router to be healthy" curl -fs http://127.0.0.1:20244/healthz
 
 # --------------------------------------------------------------------------------------------
 step "installing the Gateway API $GATEWAY_API_VERSION CRDs (from the Go module, checksum-verified)" "$LOGS/deploy.log"

@@ -68,6 +68,7 @@ def test_the_committed_kubernetes_wrapper_replaces_every_staging_module() -> Non
         ("metrics-server", "sigs.k8s.io/metrics-server", "METRICS_SERVER_VERSION"),
         ("prometheus", "github.com/prometheus/prometheus", "PROMETHEUS_MODULE_VERSION"),
         ("coredns", "github.com/coredns/coredns", "COREDNS_VERSION"),
+        ("kube-router", "github.com/cloudnativelabs/kube-router/v2", "KUBE_ROUTER_VERSION"),
     ],
 )
 def test_each_wrapper_builds_the_version_that_versions_env_pins(

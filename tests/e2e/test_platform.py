@@ -96,27 +96,54 @@ def test_unknown_paths_get_404_from_the_gateway(target: Target) -> None:
                 assert "x-request-id" not in response.headers, f"{via} {path} reached an API"
 
 
+def _running_pod(core: client.CoreV1Api, app: str) -> Any:
+    return next(
+        p
+        for p in core.list_namespaced_pod(
+            NAMESPACE, label_selector=f"app.kubernetes.io/name={app}"
+        ).items
+        if p.status.phase == "Running" and not p.metadata.deletion_timestamp
+    )
+
+
+def _python_in(target: Target, pod: Any, code: str) -> subprocess.CompletedProcess[str]:
+    """Run Python in an API pod (its image has nothing else): what the pod itself can do."""
+    return subprocess.run(
+        [*kubectl(target), "-n", NAMESPACE, "exec", pod.metadata.name, "-c", "api", "--",
+         "python", "-c", code],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+
 def test_cluster_dns_resolves_a_service_from_an_api_pod(
     target: Target, core: client.CoreV1Api
 ) -> None:
     """kube-dns answers inside the namespace, through the allow-dns NetworkPolicy."""
     service = core.read_namespaced_service("prometheus", NAMESPACE)
-    pod = next(
-        p
-        for p in core.list_namespaced_pod(
-            NAMESPACE, label_selector="app.kubernetes.io/name=bankchurn"
-        ).items
-        if p.status.phase == "Running" and not p.metadata.deletion_timestamp
-    )
     name = f"prometheus.{NAMESPACE}.svc.cluster.local"
-    resolve = f"import socket; print(socket.gethostbyname({name!r}))"
-    done = subprocess.run(
-        [*kubectl(target), "-n", NAMESPACE, "exec", pod.metadata.name, "-c", "api", "--",
-         "python", "-c", resolve],
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+    done = _python_in(
+        target,
+        _running_pod(core, "bankchurn"),
+        f"import socket; print(socket.gethostbyname({name!r}))",
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == service.spec.cluster_ip
+
+
+def test_network_policies_are_enforced(target: Target, core: client.CoreV1Api) -> None:
+    """default-deny-all: an API pod cannot open a connection to another API, while the same
+    connection from the ingress controller's side works (the routing tests)."""
+    telecom = _running_pod(core, "telecom")
+    code = (
+        "import socket, sys\n"
+        "try:\n"
+        f"    socket.create_connection(({telecom.status.pod_ip!r}, 8000), timeout=5)\n"
+        "except OSError as exc:\n"
+        "    sys.exit(f'blocked: {exc}')\n"
+        "print('connected')"
+    )
+    done = _python_in(target, _running_pod(core, "bankchurn"), code)
+    assert done.returncode == 1 and "blocked" in done.stderr, done.stdout + done.stderr
 
 
 def test_httproute_is_accepted_by_the_gateway(
