@@ -51,6 +51,21 @@ fi
 say "stopping kube-proxy, containerd, the API server and etcd"
 for name in kube-router kube-proxy containerd kube-apiserver etcd; do stop "$name"; done
 
+# drop_chains CMD TABLE CHAIN...: remove every jump to these chains, then flush and delete them
+# (flush all first: they may jump to one another).
+drop_chains() {
+  local cmd=$1 table=$2 parent chain; shift 2
+  for chain in "$@"; do
+    for parent in $("$cmd" -t "$table" -S 2>/dev/null | awk '$1 == "-P" || $1 == "-N" {print $2}'); do
+      "$cmd" -t "$table" -n -L "$parent" --line-numbers 2>/dev/null \
+        | awk -v c="$chain" 'NR > 2 && $2 == c {print $1}' | sort -rn \
+        | while read -r n; do "$cmd" -t "$table" -D "$parent" "$n"; done
+    done
+  done
+  for chain in "$@"; do "$cmd" -t "$table" -F "$chain" 2>/dev/null || true; done
+  for chain in "$@"; do "$cmd" -t "$table" -X "$chain" 2>/dev/null || warn "could not delete chain $table/$chain"; done
+}
+
 # Whatever is still mounted under our directories: container rootfs, shm, network namespaces,
 # secret and projected volumes. Deepest first.
 unmount_under() {
@@ -68,22 +83,21 @@ while read -r kind args; do
   case $kind in
     process) stop "$1" ;;
     kube-router-rules)
-      # Its iptables chains and ipsets: kube-router removes what it made.
-      [[ -x $BIN/kube-router ]] && "$BIN/kube-router" --cleanup-config >/dev/null 2>&1 || true ;;
+      # kube-router's own --cleanup-config fails on iptables-nft, so its chains and ipsets
+      # go by their names, which only kube-router uses.
+      for table in filter nat mangle; do
+        mapfile -t chains < <(iptables -t "$table" -S 2>/dev/null \
+          | awk '$1 == "-N" && $2 ~ /^KUBE-(ROUTER-|POD-FW-|NWPLCY-)/ {print $2}')
+        [[ ${#chains[@]} -eq 0 ]] || drop_chains iptables "$table" "${chains[@]}"
+      done
+      for set in $(ipset list -n 2>/dev/null | grep -E '^(KUBE-(SRC|DST)-|kube-router-)'); do
+        ipset destroy "$set" || warn "could not destroy ipset $set"
+      done ;;
     kube-proxy-rules)
       # kube-proxy removes its own chains (iptables, and nftables/ipvs if any were made).
       [[ -x $BIN/kube-proxy ]] && "$BIN/kube-proxy" --cleanup >/dev/null 2>&1 || true ;;
-    chain)
-      while iptables -D "$1" -j "$2" 2>/dev/null; do :; done
-      iptables -F "$2" 2>/dev/null && iptables -X "$2" 2>/dev/null || true ;;
-    leftover-chain)
-      cmd=$1 table=$2 chain=$3
-      for parent in $("$cmd" -t "$table" -S 2>/dev/null | awk '$1 == "-P" || $1 == "-N" {print $2}'); do
-        "$cmd" -t "$table" -n -L "$parent" --line-numbers 2>/dev/null \
-          | awk -v c="$chain" '$2 == c {print $1}' | sort -rn \
-          | while read -r n; do "$cmd" -t "$table" -D "$parent" "$n"; done
-      done
-      "$cmd" -t "$table" -F "$chain" 2>/dev/null && "$cmd" -t "$table" -X "$chain" 2>/dev/null || true ;;
+    chain) ! iptables -n -L "$2" >/dev/null 2>&1 || drop_chains iptables filter "$2" ;;
+    leftover-chain) ! "$1" -t "$2" -n -L "$3" >/dev/null 2>&1 || drop_chains "$1" "$2" "$3" ;;
     new-path) rm -rf --one-file-system "$1" ;;
     link) ! ip link show "$1" >/dev/null 2>&1 || ip link delete "$1" || warn "could not delete link $1" ;;
     route) ip route del $args 2>/dev/null || true ;;
