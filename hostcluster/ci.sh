@@ -10,7 +10,13 @@ skip() { echo "hostcluster-e2e: skipped: $*"; exit 0; }
 [[ $(id -u) -eq 0 ]] || skip "not root (containerd, iptables and mounts need it)"
 GO=${GO:-$(command -v go || true)}
 [[ -n $GO ]] || { [[ -x /usr/local/go/bin/go ]] && GO=/usr/local/go/bin/go; }
+[[ -z $GO || -x $GO ]] || skip "GO=$GO is not an executable"
 [[ -n $GO ]] || skip "no Go toolchain on PATH or in /usr/local/go (Kubernetes is built from source)"
+# The newest `go` line of the wrapper modules is the oldest toolchain that builds them all.
+need=$(sed -n 's/^go //p' hostcluster/go/*/go.mod | sort -V | tail -1)
+have=$("$GO" env GOVERSION | sed 's/^go//')
+[[ $(printf '%s\n' "$need" "$have" | sort -V | head -1) == "$need" ]] \
+  || skip "Go $have is older than $need, which the wrapper modules under hostcluster/go need"
 [[ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]] || skip "the kernel lacks bridge netfilter"
 [[ -d /sys/fs/cgroup/memory || -f /sys/fs/cgroup/cgroup.controllers ]] || skip "no cgroup memory controller"
 export GO

@@ -100,7 +100,6 @@ done
 [[ -x $PYTHON ]] || die "no project venv at $PYTHON: run 'make setup'"
 [[ -x /usr/lib/cni/bridge ]] || die "missing CNI plugins in /usr/lib/cni (Debian: containernetworking-plugins)"
 [[ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]] || die "the kernel lacks bridge netfilter"
-docker info >/dev/null 2>&1 || die "no Docker engine answers: the service images are built with it"
 if [[ -z ${NODE_IP:-} ]]; then
   # The address of the default route's interface; the hostname may resolve to 127.0.0.1,
   # which pods cannot reach the API server or the kubelet on.
@@ -111,6 +110,7 @@ fi
 NODE_IFACE=$(ip -4 -o addr show | awk -v ip="$NODE_IP" '{split($4, a, "/"); if (a[1] == ip) print $2}')
 [[ -n $NODE_IFACE && $NODE_IP != 127.* ]] || die "NODE_IP=$NODE_IP is not a non-loopback address of this host"
 NODE_NAME=$(hostname | tr '[:upper:]' '[:lower:]')
+docker info >/dev/null 2>&1 || die "no Docker engine answers: the service images are built with it"
 for cidr in $POD_CIDR $SERVICE_CIDR; do
   # Routes inside or around a range, other than the ones this script makes, would clash.
   clash=$({ ip -4 route show root "$cidr"; ip -4 route show match "$cidr"; } \
