@@ -98,6 +98,8 @@ for tool in containerd runc ctr iptables ipset ip openssl curl docker setsid gcc
   command -v "$tool" >/dev/null || die "missing $tool: run hostcluster/install-prerequisites.sh"
 done
 [[ -x $PYTHON ]] || die "no project venv at $PYTHON: run 'make setup'"
+GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
+[[ -x $GO ]] || die "no Go toolchain on PATH or at /usr/local/go (set GO=)"
 [[ -x /usr/lib/cni/bridge ]] || die "missing CNI plugins in /usr/lib/cni (Debian: containernetworking-plugins)"
 [[ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]] || die "the kernel lacks bridge netfilter"
 if [[ -z ${NODE_IP:-} ]]; then
@@ -124,8 +126,6 @@ record dir "$ROOT"
 record dir "$RUN"
 
 step "building Kubernetes $K8S_VERSION, etcd $ETCD_VERSION and the add-ons from the Go module proxy (cached)" "$LOGS/build.log"
-GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
-[[ -x $GO ]] || die "no Go toolchain on PATH or at /usr/local/go (set GO=)"
 GO=$GO hostcluster/build.sh >"$LOGS/build.out" 2>"$LOGS/build.log"
 while read -r _ dir; do
   for binary in "$dir"/*; do ln -sf "$binary" "$BIN/"; done
