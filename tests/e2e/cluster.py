@@ -86,6 +86,11 @@ class LoadResult:
     errors: list[str] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
     seconds: float = 0.0
+    succeeded_at: list[float] = field(default_factory=list)  # time.monotonic() of each 200
+    crashes: list[str] = field(default_factory=list)  # workers killed by an unexpected error
+
+    def succeeded_between(self, start: float, end: float) -> int:
+        return sum(start <= t <= end for t in self.succeeded_at)
 
     def summary(self) -> dict[str, Any]:
         ordered = sorted(self.latencies) or [0.0]
@@ -96,6 +101,7 @@ class LoadResult:
         return {
             "requests": self.requests,
             "failures": self.failures,
+            "crashed_workers": len(self.crashes),
             "first_errors": self.errors[:5],
             "seconds": round(self.seconds, 1),
             "rps": round(self.requests / self.seconds, 1) if self.seconds else 0.0,
@@ -125,6 +131,13 @@ class Load:
         self._started = 0.0
 
     def _run(self) -> None:
+        try:
+            self._loop()
+        except Exception as exc:  # a worker that dies must not just stop counting
+            with self._lock:
+                self.result.crashes.append(f"{type(exc).__name__}: {exc}")
+
+    def _loop(self) -> None:
         with http() as client:
             while not self._stop.is_set():
                 if time.monotonic() - self._started > self.max_seconds:
@@ -143,6 +156,8 @@ class Load:
                 with self._lock:
                     self.result.requests += 1
                     self.result.latencies.append(elapsed)
+                    if not error:
+                        self.result.succeeded_at.append(time.monotonic())
                     if error:
                         self.result.failures += 1
                         self.result.errors.append(error)

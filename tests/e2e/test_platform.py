@@ -160,21 +160,52 @@ def test_httproute_is_accepted_by_the_gateway(
     assert conditions.get("ResolvedRefs") == "True", parent
 
 
-def test_prometheus_scrapes_every_service(target: Target) -> None:
+def test_prometheus_scrapes_every_replica_and_every_rule_is_healthy(
+    target: Target, core: client.CoreV1Api
+) -> None:
+    """Every ready API pod is a target and up (not one per service), and every rule of every
+    group has been evaluated without error."""
     with port_forward(target, "prometheus", 9090) as url, http() as web:
+        state: dict[str, object] = {}
 
-        def all_up() -> bool:
-            targets = web.get(f"{url}/api/v1/targets", params={"state": "active"}).json()
-            up = {
-                t["labels"].get("service")
-                for t in targets["data"]["activeTargets"]
-                if t["labels"].get("job") == "mlops-services" and t["health"] == "up"
+        def every_replica_up() -> bool:
+            pods = {
+                p.status.pod_ip
+                for s in SERVICES
+                for p in core.list_namespaced_pod(
+                    NAMESPACE, label_selector=f"app.kubernetes.io/name={s}"
+                ).items
+                if p.status.pod_ip
+                and not p.metadata.deletion_timestamp
+                and any(c.type == "Ready" and c.status == "True" for c in p.status.conditions)
             }
-            return set(SERVICES) <= up
+            targets = web.get(f"{url}/api/v1/targets", params={"state": "active"}).json()
+            ours = [
+                t for t in targets["data"]["activeTargets"]
+                if t["labels"].get("job") == "mlops-services"
+            ]  # fmt: skip
+            scraped = {t["labels"]["instance"].rsplit(":", 1)[0] for t in ours}
+            down = [t["labels"]["instance"] for t in ours if t["health"] != "up"]
+            state.update(pods=sorted(pods), scraped=sorted(scraped), down=down)
+            return bool(pods) and pods <= scraped and not down
 
-        wait_for(all_up, 90, "Prometheus to report every service target up")
-        rules = web.get(f"{url}/api/v1/rules").json()["data"]["groups"]
-        assert rules, "no alert or recording rules loaded"
+        try:
+            wait_for(every_replica_up, 120, "Prometheus to scrape every ready API pod")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}: {state}") from None
+
+        def every_rule_ok() -> bool:
+            groups = web.get(f"{url}/api/v1/rules").json()["data"]["groups"]
+            rules = [r for g in groups for r in g["rules"]]
+            state.update(groups=len(groups), bad=[
+                (r["name"], r["health"], r.get("lastError")) for r in rules if r["health"] != "ok"
+            ])  # fmt: skip
+            return bool(groups) and all(g["rules"] for g in groups) and not state["bad"]
+
+        try:
+            wait_for(every_rule_ok, 120, "every rule to be evaluated without error")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}: {state}") from None
 
 
 @pytest.mark.component("grafana")

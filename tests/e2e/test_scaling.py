@@ -70,6 +70,7 @@ def test_hpa_scales_out_under_load_without_failed_requests(
         while time.monotonic() < deadline:
             ready_above_minimum()
             time.sleep(1)
+    assert not load.result.crashes, load.result.crashes
     assert load.result.failures == 0, load.result.errors[:5]
     assert load.result.requests > 0
     # Without load the HPA returns to its minimum: the scale-down window, then its policy.
@@ -105,6 +106,7 @@ def test_rolling_restart_under_load_drops_no_request(
     before = apps.read_namespaced_deployment(service, NAMESPACE)
     with Load(url, body, api_headers, workers=4, max_seconds=360) as load:
         time.sleep(3)
+        patched = time.monotonic()
         stamp = datetime.now(UTC).isoformat()
         patch = {
             "spec": {
@@ -125,11 +127,16 @@ def test_rolling_restart_under_load_drops_no_request(
             )
 
         took = wait_for(rolled, 300, f"the rolling restart of {service}")
+        rolled_at = time.monotonic()
         time.sleep(5)
+    during = load.result.succeeded_between(patched, rolled_at)
     report["rolling_restart"] = {
         "service": service,
         "seconds": round(took, 1),
+        "served_during_rollout": during,
         "load": load.result.summary(),
     }
+    assert not load.result.crashes, load.result.crashes
     assert load.result.failures == 0, load.result.errors[:5]
-    assert load.result.requests > 0
+    # Served while the old pod drained and the new one took over, not only before and after.
+    assert during > 0, "no request completed between the patch and the end of the rollout"
