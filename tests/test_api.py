@@ -1,14 +1,19 @@
 """The HTTP contract every service shares, exercised on all three real trained models."""
 
+import re
 import time
+from collections import Counter
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from conftest import Trained
+from servicekit.definition import Task
 from servicekit.metrics import METRIC_NAMES
+from servicekit.training.data import load_training_data
 from tests.helpers import bounded_field, client, examples, make_app, required_field
+from tests.model_checks import base_rows
 
 
 @pytest.fixture
@@ -49,6 +54,41 @@ def test_batch_over_the_limit_is_413_and_names_the_limit(api: TestClient, servic
     assert response.status_code == 413
     assert response.json()["error"] == "batch_too_large"
     assert "51" in response.json()["message"] and "50" in response.json()["message"]
+
+
+def test_a_batch_of_exactly_the_limit_is_served(api: TestClient, service: Trained) -> None:
+    rows = examples(service.definition)[:1] * 50
+    response = api.post("/predict/batch", json={"instances": rows})
+    assert response.status_code == 200, response.text
+    assert response.json()["count"] == 50
+
+
+def _data_rows(service: Trained, n: int) -> list[dict[str, Any]]:
+    X, _, _ = load_training_data(service.data_path, service.definition.dataset)
+    return base_rows(X, n)
+
+
+@pytest.mark.parametrize("name", ["bankchurn", "telecom"])
+def test_binary_decisions_use_the_tuned_threshold(
+    name: str, trained_models: dict[str, Trained]
+) -> None:
+    service = trained_models[name]
+    api = client(make_app(service.definition, service.runtime(), max_batch_size=1000))
+    threshold = api.get("/model").json()["threshold"]
+    assert threshold == service.metadata["threshold"]
+    predictions = api.post("/predict/batch", json={"instances": _data_rows(service, 1000)}).json()[
+        "predictions"
+    ]
+    labels = service.definition.class_labels
+    for p in predictions:
+        decided = int(p["probability"] >= threshold)
+        assert (p["prediction"], p["label"]) == (decided, labels[decided]), (p, threshold)
+    if service.definition.tune_threshold:
+        # Rows the threshold decides differently from 0.5, so a decision at 0.5 would show.
+        between = [
+            p for p in predictions if min(0.5, threshold) <= p["probability"] < max(0.5, threshold)
+        ]
+        assert between, f"no row between 0.5 and the tuned threshold {threshold}"
 
 
 def test_openapi_examples_work_when_pasted(api: TestClient, service: Trained) -> None:
@@ -163,16 +203,29 @@ def test_the_pods_cpu_request_is_published_only_where_there_is_one(service: Trai
     assert f'pod_cpu_request_cores{{service="{name}"}} 0.125' in text
 
 
-def test_predictions_are_counted_by_bounded_outcome(api: TestClient, service: Trained) -> None:
-    rows = examples(service.definition)
-    result = api.post("/predict/batch", json={"instances": rows}).json()
-    outcome_key = "label" if "label" in result["predictions"][0] else "band"
-    text = api.get("/metrics").text
-    for outcome in {p[outcome_key] for p in result["predictions"]}:
-        assert (
-            f'model_predictions_total{{outcome="{outcome}",service="{service.definition.name}"}}'
-            in text
-        )
+def _predictions_counted(text: str, service: str) -> dict[str, float]:
+    found = re.findall(
+        rf'^model_predictions_total{{outcome="([^"]*)",service="{service}"}} (\S+)$',
+        text,
+        re.MULTILINE,
+    )
+    return {outcome: float(n) for outcome, n in found}
+
+
+def test_predictions_are_counted_once_per_row_by_bounded_outcome(
+    api: TestClient, service: Trained
+) -> None:
+    rows = _data_rows(service, 40)
+    batch = api.post("/predict/batch", json={"instances": rows}).json()["predictions"]
+    singles = [api.post("/predict", json=row).json() for row in rows[:5]]
+    key = "label" if service.definition.task is Task.BINARY else "band"
+    expected = Counter(p[key] for p in [*batch, *singles])
+    counted = _predictions_counted(api.get("/metrics").text, service.definition.name)
+    assert counted == {outcome: float(n) for outcome, n in expected.items()}
+    definition = service.definition
+    binary = definition.task is Task.BINARY
+    bounded = definition.class_labels if binary else [name for _, name in definition.value_bands]
+    assert set(counted) <= set(bounded)
 
 
 def test_model_metadata_describes_the_loaded_model(api: TestClient, service: Trained) -> None:
@@ -192,6 +245,21 @@ def test_request_id_is_echoed_or_created(api: TestClient) -> None:
     assert len(generated) == 32
     hostile = api.get("/health", headers={"x-request-id": "bad id\twith spaces"})
     assert hostile.headers["x-request-id"] != "bad id\twith spaces"
+
+
+def test_unknown_paths_share_one_route_label(api: TestClient, service: Trained) -> None:
+    for path in ("/nope", "/nope/42", f"/{service.definition.name}/x?y=1"):
+        assert api.get(path).status_code == 404
+    text = api.get("/metrics").text
+    routes = set(re.findall(r'^http_requests_total{[^}]*route="([^"]*)"', text, re.MULTILINE))
+    assert "unmatched" in routes
+    assert not routes & {"/nope", "/nope/42", f"/{service.definition.name}/x"}, routes
+    counted = re.search(
+        r'^http_requests_total{method="GET",route="unmatched",service="[^"]+",status="404"} (\S+)$',
+        text,
+        re.MULTILINE,
+    )
+    assert counted and float(counted[1]) == 3
 
 
 def test_unknown_paths_and_methods_get_json_errors(api: TestClient) -> None:

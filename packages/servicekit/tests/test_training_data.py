@@ -36,15 +36,21 @@ def test_bad_values_are_dropped_or_blanked_and_always_counted(tmp_path: Path) ->
     frame.loc[3, "Exited"] = 2  # target not 0/1
     frame.loc[4, "Exited"] = None
     frame.loc[5, ["Age", "Exited"]] = ["x", None]  # two problems, counted once
+    frame.loc[6, "Age"] = None  # required numeric, blank
+    frame.loc[7, "Geography"] = "  "  # required categorical, blank after trimming
     path = _write(frame, tmp_path / "churn.csv")
     X, _, report = load_training_data(path, CHURN)
     assert report.dropped == {
         "Exited missing or not 0/1": 3,
         "Age is not a number": 1,
         "Age outside [18, 100]": 1,
+        "Age missing": 1,
         "Geography not one of France, Spain, Germany": 1,
+        "Geography missing": 1,
     }
-    assert report.rows_used == len(X) == 294
+    assert report.rows_used == len(X) == 292
+    required = [c.name for c in CHURN.columns if c.required]
+    assert X[required].notna().all().all(), "a required feature reached training blank"
     assert report.rows_read == report.rows_used + sum(report.dropped.values())
 
 
