@@ -291,61 +291,6 @@ def test_gateway_listener_is_a_traefik_entry_point() -> None:
     )
 
 
-def _prometheus_targets(objs: list[Obj]) -> dict[str, dict[str, str]]:
-    """Apply the in-cluster scrape config's relabeling to every pod template, as pod SD would."""
-    config = _prometheus_config(objs)
-    (job,) = [j for j in config["scrape_configs"] if "kubernetes_sd_configs" in j]
-    (sd,) = job["kubernetes_sd_configs"]
-    targets = {}
-    for d in workloads(objs):
-        namespace = d["metadata"]["namespace"]
-        if sd["role"] != "pod" or namespace not in sd["namespaces"]["names"]:
-            continue
-        meta = pod_spec(d)
-        template = d["spec"]["template"]["metadata"]
-        for c in containers(meta):
-            for port in c.get("ports", []):
-                labels = {
-                    "__meta_kubernetes_namespace": namespace,
-                    "__meta_kubernetes_pod_name": d["metadata"]["name"] + "-abc12",
-                    "__meta_kubernetes_pod_container_port_name": port["name"],
-                }
-                for source, prefix in (("labels", "label"), ("annotations", "annotation")):
-                    for k, v in template.get(source, {}).items():
-                        labels[
-                            f"__meta_kubernetes_pod_{prefix}_{re.sub(r'[^a-zA-Z0-9_]', '_', k)}"
-                        ] = v
-                if (kept := _relabel(job["relabel_configs"], labels)) is not None:
-                    targets[d["metadata"]["name"]] = kept
-    return targets
-
-
-def _relabel(rules: list[dict[str, Any]], labels: dict[str, str]) -> dict[str, str] | None:
-    for rule in rules:
-        value = ";".join(labels.get(s, "") for s in rule.get("source_labels", []))
-        match = re.fullmatch(rule.get("regex", "(.*)"), value)
-        action = rule.get("action", "replace")
-        if action == "keep" and not match:
-            return None
-        if action == "drop" and match:
-            return None
-        if action == "replace" and match:
-            labels[rule["target_label"]] = match.expand(rule.get("replacement", r"\1"))
-        assert action in ("keep", "drop", "replace"), f"unsupported relabel action {action}"
-    return labels
-
-
-def test_prometheus_scrapes_every_api_and_labels_it_by_service(objs: list[Obj]) -> None:
-    targets = _prometheus_targets(objs)
-    assert set(targets) == set(SERVICES), "scraped exactly the three APIs"
-    for service, labels in targets.items():
-        assert labels["service"] == service
-        annotations = one(objs, "Deployment", service)["spec"]["template"]["metadata"][
-            "annotations"
-        ]
-        assert annotations["prometheus.io/path"] == "/metrics"
-
-
 def test_prometheus_loads_the_rules_it_mounts(objs: list[Obj]) -> None:
     prometheus = one(objs, "Deployment", "prometheus")
     config = _prometheus_config(objs)

@@ -170,7 +170,7 @@ def test_prometheus_scrapes_every_replica_and_every_rule_is_healthy(
 
         def every_replica_up() -> bool:
             pods = {
-                p.status.pod_ip
+                p.status.pod_ip: (s, p.metadata.name)
                 for s in SERVICES
                 for p in core.list_namespaced_pod(
                     NAMESPACE, label_selector=f"app.kubernetes.io/name={s}"
@@ -180,14 +180,21 @@ def test_prometheus_scrapes_every_replica_and_every_rule_is_healthy(
                 and any(c.type == "Ready" and c.status == "True" for c in p.status.conditions)
             }
             targets = web.get(f"{url}/api/v1/targets", params={"state": "active"}).json()
-            ours = [
-                t for t in targets["data"]["activeTargets"]
+            scraped = {
+                t["labels"]["instance"].rsplit(":", 1)[0]: t
+                for t in targets["data"]["activeTargets"]
                 if t["labels"].get("job") == "mlops-services"
+            }
+            # Each ready pod up, under its own service and pod name (what the rules group by).
+            # Pods on their way out may linger as down targets until discovery drops them.
+            wrong = [
+                (ip, t["health"], t["labels"].get("service"), t["labels"].get("pod"))
+                for ip, t in scraped.items()
+                if ip in pods and (t["health"] != "up" or (
+                    t["labels"].get("service"), t["labels"].get("pod")) != pods[ip])
             ]  # fmt: skip
-            scraped = {t["labels"]["instance"].rsplit(":", 1)[0] for t in ours}
-            down = [t["labels"]["instance"] for t in ours if t["health"] != "up"]
-            state.update(pods=sorted(pods), scraped=sorted(scraped), down=down)
-            return bool(pods) and pods <= scraped and not down
+            state.update(pods=sorted(pods), scraped=sorted(scraped), wrong=wrong)
+            return bool(pods) and pods.keys() <= scraped.keys() and not wrong
 
         try:
             wait_for(every_replica_up, 120, "Prometheus to scrape every ready API pod")
