@@ -91,6 +91,10 @@ test: setup test-tools lint typecheck ## Set up, lint, type-check and run every 
 bench: train ## Print latency/throughput figures per service (no assertions)
 	$(RUN) python -m servicekit.bench --model-dir $(MODEL_DIR)
 
+.PHONY: ci-clean-clone
+ci-clean-clone: ## Run .ci/run as CI does: a fresh clone of HEAD, system PATH only
+	scripts/ci-clean-clone.sh
+
 ##@ Containers
 
 COMPOSE ?= docker compose
