@@ -15,7 +15,7 @@ GO=${GO:-$(command -v go || true)}
 # The newest `go` line of the wrapper modules is the oldest toolchain that builds them all.
 need=$(sed -n 's/^go //p' hostcluster/go/*/go.mod | sort -V | tail -1)
 have=$("$GO" env GOVERSION | sed 's/^go//')
-[[ $(printf '%s\n' "$need" "$have" | sort -V | head -1) == "$need" ]] \
+printf '%s\n' "$need" "$have" | sort -VC \
   || skip "Go $have is older than $need, which the wrapper modules under hostcluster/go need"
 [[ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]] || skip "the kernel lacks bridge netfilter"
 [[ -d /sys/fs/cgroup/memory || -f /sys/fs/cgroup/cgroup.controllers ]] || skip "no cgroup memory controller"

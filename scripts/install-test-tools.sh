@@ -27,7 +27,7 @@ fi
 # checkov for the Terraform security scan, in a venv of its own (its pins would fight uv.lock).
 CHECKOV_VERSION=3.3.30
 checkov_venv=$(cd "$(dirname "$0")/.." && pwd)/.tools/checkov
-if [[ ! -x $checkov_venv/bin/checkov ]] || ! "$checkov_venv/bin/checkov" --version 2>/dev/null | grep -qx "$CHECKOV_VERSION"; then
+if [[ ! -x $checkov_venv/bin/checkov ]] || ! grep -qx "$CHECKOV_VERSION" <<<"$("$checkov_venv/bin/checkov" --version 2>/dev/null)"; then
   echo "install-test-tools: checkov $CHECKOV_VERSION into .tools/checkov"
   python3 -m venv "$checkov_venv"
   "$checkov_venv/bin/pip" install --quiet --disable-pip-version-check "checkov==$CHECKOV_VERSION" 2> >(grep -v ' is ignored: ' >&2)

@@ -5,7 +5,7 @@ cd "$(dirname "$0")/../.."
 KIND_CLUSTER=${KIND_CLUSTER:-mlops}
 BIN_DIR=${BIN_DIR:-$PWD/bin}
 export PATH="$BIN_DIR:$PATH"
-if command -v kind >/dev/null && kind get clusters 2>/dev/null | grep -qx "$KIND_CLUSTER"; then
+if command -v kind >/dev/null && grep -qx "$KIND_CLUSTER" <<<"$(kind get clusters 2>/dev/null)"; then
   kind delete cluster --name "$KIND_CLUSTER"
 else
   echo "no kind cluster '$KIND_CLUSTER'; nothing to delete"

@@ -61,7 +61,7 @@ sha256() { if command -v sha256sum >/dev/null; then sha256sum "$@"; else shasum 
 # published checksum, into BIN_DIR, unless that version is already on PATH (or in BIN_DIR).
 install_tool() {
   local name=$1 version=$2 url=$3 sha_url=$4 tmp; shift 4
-  if command -v "$name" >/dev/null && { "$name" "$@" 2>/dev/null || true; } | grep -q -- "${version#v}"; then
+  if command -v "$name" >/dev/null && grep -q -- "${version#v}" <<<"$("$name" "$@" 2>/dev/null || true)"; then
     echo "$name $version: $(command -v "$name")"; return
   fi
   mkdir -p "$BIN_DIR"; tmp=$(mktemp -d)
@@ -97,7 +97,7 @@ install_tool kubectl "$KUBECTL_VERSION" \
 
 step "creating kind cluster '$KIND_CLUSTER' (ingress 127.0.0.1:$INGRESS_PORT, gateway 127.0.0.1:$GATEWAY_PORT)"
 mkdir -p "$STATE_DIR"
-if kind get clusters 2>/dev/null | grep -qx "$KIND_CLUSTER"; then
+if grep -qx "$KIND_CLUSTER" <<<"$(kind get clusters 2>/dev/null)"; then
   echo "cluster exists; reusing it"
 else
   sed -e "s/hostPort: 8080/hostPort: $INGRESS_PORT/" -e "s/hostPort: 8081/hostPort: $GATEWAY_PORT/" \
