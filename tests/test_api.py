@@ -64,8 +64,13 @@ def test_a_batch_of_exactly_the_limit_is_served(api: TestClient, service: Traine
 
 
 def _data_rows(service: Trained, n: int) -> list[dict[str, Any]]:
+    """Rows of the training file as JSON requests: its 0/1 flags become JSON booleans."""
     X, _, _ = load_training_data(service.data_path, service.definition.dataset)
-    return base_rows(X, n)
+    flags = service.definition.request_model.boolean_fields  # type: ignore[attr-defined]
+    return [
+        {k: bool(v) if k in flags and v is not None else v for k, v in row.items()}
+        for row in base_rows(X, n)
+    ]
 
 
 @pytest.mark.parametrize("name", ["bankchurn", "telecom"])
@@ -131,6 +136,7 @@ def _bad_requests(service: Trained) -> list[tuple[str, dict[str, Any], int, str]
         ("unknown field", {"json": good | {"Surname": "x"}}, 422, "Surname: unknown field"),
         ("out of range", {"json": good | {field: upper * 10 + 1}}, 422, field),
         ("negative", {"json": good | {field: -1}}, 422, field),
+        ("true for a number", {"json": good | {field: True}}, 422, f"{field}: Input should be"),
         ("null body", _raw(b"null"), 422, "body"),
         ("array body", {"json": [good]}, 422, "body"),
         ("malformed JSON", _raw(b'{"a": 1'), 422, "malformed JSON at character 7"),
@@ -150,6 +156,19 @@ def test_bad_input_gets_a_readable_4xx_and_the_service_keeps_serving(
         assert text in body["message"], (case, body)
         assert body["request_id"], case
         assert api.post("/predict", json=good).status_code == 200, case
+
+
+@pytest.mark.parametrize("value", [1, 0, "yes", "true"])
+def test_a_boolean_field_takes_only_true_or_false(
+    value: object, trained_models: dict[str, Trained]
+) -> None:
+    cars = trained_models["carvision"]
+    api = client(make_app(cars.definition, cars.runtime()))
+    good = examples(cars.definition)[0]
+    response = api.post("/predict", json=good | {"is_4wd": value})
+    assert response.status_code == 422, response.text
+    assert response.json()["message"] == "body: is_4wd: Input should be true or false"
+    assert api.post("/predict", json=good | {"is_4wd": False}).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -267,6 +286,20 @@ def test_unknown_paths_and_methods_get_json_errors(api: TestClient) -> None:
     assert missing.status_code == 404 and missing.json()["error"] == "not_found"
     wrong_method = api.get("/predict")
     assert wrong_method.status_code == 405 and wrong_method.json()["error"] == "method_not_allowed"
+    assert wrong_method.headers["allow"] == "POST"  # RFC 9110: a 405 names what is allowed
+
+
+def test_a_body_that_is_not_utf8_is_malformed_json_422(api: TestClient, service: Trained) -> None:
+    name = service.definition.name
+    for path in ("/predict", "/predict/batch"):
+        response = api.post(
+            path, content=b'{"a": "caf\xe9"}', headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["error"] == "validation_error"
+        assert response.json()["message"] == "malformed JSON at byte 10: not valid UTF-8"
+    text = api.get("/metrics").text
+    assert f'request_validation_errors_total{{route="/predict",service="{name}"}} 1.0' in text
 
 
 def test_not_ready_without_a_model_but_alive(service: Trained, tmp_path: Any) -> None:
@@ -325,11 +358,23 @@ def test_api_key_guards_predictions_but_not_probes_or_metrics(service: Trained) 
         assert api.post(path, json=payload, headers={"X-API-Key": "s3cret-key"}).status_code == 200
     for path in ("/health", "/ready", "/metrics", "/model", "/openapi.json"):
         assert api.get(path).status_code == 200, path
-    schemes = api.get("/openapi.json").json()["components"]["securitySchemes"]
+    document = api.get("/openapi.json").json()
+    schemes = document["components"]["securitySchemes"]
     assert schemes["APIKeyHeader"] == {"type": "apiKey", "in": "header", "name": "X-API-Key"}
+    for path in ("/predict", "/predict/batch"):
+        operation = document["paths"][path]["post"]
+        assert operation["security"] == [{"APIKeyHeader": []}]
+        assert "401" in operation["responses"]
 
 
-def test_an_empty_api_key_leaves_predictions_open(service: Trained) -> None:
+def test_an_empty_api_key_leaves_predictions_open_and_undeclared(service: Trained) -> None:
     # The Secret in git carries an empty placeholder; it must not become a key of "".
     api = client(make_app(service.definition, service.runtime(), api_key=""))
     assert api.post("/predict", json=examples(service.definition)[0]).status_code == 200
+    # The document declares no key that the service does not ask for.
+    document = api.get("/openapi.json").json()
+    assert "securitySchemes" not in document.get("components", {})
+    for path in ("/predict", "/predict/batch"):
+        operation = document["paths"][path]["post"]
+        assert "security" not in operation
+        assert "401" not in operation["responses"]

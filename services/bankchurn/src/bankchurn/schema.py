@@ -2,7 +2,9 @@
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from servicekit.api.schemas import RequestRow
 
 EXAMPLES: tuple[dict[str, Any], ...] = (
     {
@@ -18,9 +20,7 @@ EXAMPLES: tuple[dict[str, Any], ...] = (
 )  # fmt: skip
 
 
-class Customer(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Customer(RequestRow):
     CreditScore: int = Field(ge=300, le=900, description="Credit score")
     Geography: Literal["France", "Spain", "Germany"]
     Gender: Literal["Female", "Male"]

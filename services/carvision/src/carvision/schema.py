@@ -2,7 +2,9 @@
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
+
+from servicekit.api.schemas import RequestRow
 
 Condition = Literal["new", "like new", "excellent", "good", "fair", "salvage"]
 Fuel = Literal["gas", "diesel", "hybrid", "electric", "other"]
@@ -34,9 +36,7 @@ EXAMPLES: tuple[dict[str, Any], ...] = (
 )  # fmt: skip
 
 
-class Vehicle(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Vehicle(RequestRow):
     model_year: int | None = Field(default=None, ge=1900, le=2030, description="null if unknown")
     model: ModelName
     condition: Condition

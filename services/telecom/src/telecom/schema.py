@@ -2,7 +2,9 @@
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from servicekit.api.schemas import RequestRow
 
 EXAMPLES: tuple[dict[str, Any], ...] = (
     {"calls": 40.0, "minutes": 311.9, "messages": 83.0, "mb_used": 19915.42},
@@ -10,9 +12,7 @@ EXAMPLES: tuple[dict[str, Any], ...] = (
 )
 
 
-class Usage(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Usage(RequestRow):
     calls: float = Field(ge=0, le=1_000, description="Calls in the month")
     minutes: float = Field(ge=0, le=10_000, description="Total call duration, minutes")
     messages: float = Field(ge=0, le=2_000, description="Text messages")

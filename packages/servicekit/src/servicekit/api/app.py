@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import Body, Depends, FastAPI, Request, Security
 from fastapi.security import APIKeyHeader
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 from starlette.responses import Response
 
 from servicekit.api.docs import install_docs
@@ -110,13 +110,11 @@ def create_app(
 API_KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
-def _api_key_guard(settings: ServiceSettings) -> Callable[[str | None], Awaitable[None]]:
-    """A dependency that checks X-API-Key when API_KEY is configured, and passes otherwise."""
-    expected = settings.api_key.get_secret_value().encode() if settings.api_key else None
+def _api_key_guard(key: SecretStr) -> Callable[[str | None], Awaitable[None]]:
+    """A dependency that requires X-API-Key to equal the configured API_KEY."""
+    expected = key.get_secret_value().encode()
 
     async def check(given: Annotated[str | None, Security(API_KEY_HEADER)]) -> None:
-        if expected is None:
-            return
         if given is None:
             raise UnauthorizedError("missing X-API-Key header")
         if not hmac.compare_digest(given.encode(), expected):
@@ -184,7 +182,11 @@ def _install_predictions(
     settings: ServiceSettings,
 ) -> None:
     max_batch_size = settings.max_batch_size
-    guarded = [Depends(_api_key_guard(settings))]
+    # The key scheme and its 401 appear in the OpenAPI document only where they are enforced
+    # (settings turn an empty API_KEY into None).
+    key = settings.api_key
+    guarded = [Depends(_api_key_guard(key))] if key else []
+    errors = ERRORS if key else {k: v for k, v in ERRORS.items() if k != 401}
     inputs = definition.features.inputs
     Row = definition.request_model
     SingleResponse, BatchRequest, BatchResponse = response_models(definition)
@@ -208,7 +210,7 @@ def _install_predictions(
     @app.post(
         "/predict",
         response_model=SingleResponse,
-        responses=ERRORS,
+        responses=errors,
         summary="Predict one row",
         dependencies=guarded,
     )
@@ -224,7 +226,7 @@ def _install_predictions(
     @app.post(
         "/predict/batch",
         response_model=BatchResponse,
-        responses=ERRORS,
+        responses=errors,
         summary=f"Predict up to MAX_BATCH_SIZE ({max_batch_size}) rows",
         dependencies=guarded,
     )

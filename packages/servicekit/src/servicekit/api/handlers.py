@@ -1,7 +1,7 @@
 """Central exception handlers: every error leaves as a JSON `ErrorResponse` that reads well."""
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -20,7 +20,11 @@ _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_la
 
 
 def error_response(
-    status: int, code: str, message: str, details: Sequence[dict[str, str]] = ()
+    status: int,
+    code: str,
+    message: str,
+    details: Sequence[dict[str, str]] = (),
+    headers: Mapping[str, str] | None = None,
 ) -> FastJSONResponse:
     body = {
         "error": code,
@@ -28,7 +32,7 @@ def error_response(
         "details": list(details),
         "request_id": request_id_var.get(),
     }
-    return FastJSONResponse(body, status_code=status)
+    return FastJSONResponse(body, status_code=status, headers=headers)
 
 
 def _field(loc: Sequence[Any]) -> str:
@@ -41,10 +45,13 @@ def _is_json(request: Request) -> bool:
 
 
 def install_handlers(app: FastAPI, metrics: ServiceMetrics) -> None:
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> FastJSONResponse:
+    def count_invalid(request: Request) -> None:
         route = getattr(request.scope.get("route"), "path", "unmatched")
         metrics.validation_errors.labels(metrics.service, route).inc()
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> FastJSONResponse:
+        count_invalid(request)
         if request.method == "POST" and not _is_json(request):
             got = request.headers.get("content-type", "none")
             return error_response(
@@ -71,8 +78,18 @@ def install_handlers(app: FastAPI, metrics: ServiceMetrics) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> FastJSONResponse:
+        if isinstance(exc.__cause__, UnicodeDecodeError):
+            # FastAPI answers 400 to a JSON body that is not UTF-8; it is malformed JSON like
+            # any other, so it gets the one documented answer: 422.
+            count_invalid(request)
+            at = exc.__cause__.start
+            message = f"malformed JSON at byte {at}: not valid UTF-8"
+            return error_response(
+                422, "validation_error", message, [{"field": "body", "message": message}]
+            )
         code = _HTTP_CODES.get(exc.status_code, "http_error")
-        return error_response(exc.status_code, code, str(exc.detail))
+        # Keep Starlette's headers: a 405 must say what is allowed (RFC 9110, Allow).
+        return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> FastJSONResponse:
