@@ -66,6 +66,14 @@ drop_chains() {
   for chain in "$@"; do "$cmd" -t "$table" -X "$chain" 2>/dev/null || warn "could not delete chain $table/$chain"; done
 }
 
+# table_is_bare FAMILY TABLE: built-in chains only, each with policy ACCEPT, and no rule: what
+# iptables-nft leaves when it first touches a table. Anything more belongs to someone else.
+table_is_bare() {
+  local cmd=iptables
+  [[ $1 == ip6 ]] && cmd=ip6tables
+  "$cmd-save" -t "$2" 2>/dev/null | awk '/^-A/ || (/^:/ && $2 != "ACCEPT") {used = 1} END {exit used}'
+}
+
 # Whatever is still mounted under our directories: container rootfs, shm, network namespaces,
 # secret and projected volumes. Deepest first.
 unmount_under() {
@@ -99,6 +107,11 @@ while read -r kind args; do
     chain) ! iptables -n -L "$2" >/dev/null 2>&1 || drop_chains iptables filter "$2" ;;
     leftover-chain) ! "$1" -t "$2" -n -L "$3" >/dev/null 2>&1 || drop_chains "$1" "$2" "$3" ;;
     new-path) rm -rf --one-file-system "$1" ;;
+    new-table)
+      if ! nft list table "$1" "$2" >/dev/null 2>&1; then :
+      elif table_is_bare "$1" "$2"; then nft delete table "$1" "$2" || warn "could not delete table $1 $2"
+      else echo "hostcluster-down: kept table $1 $2: it holds rules or chains that are not ours" >&2
+      fi ;;
     link) ! ip link show "$1" >/dev/null 2>&1 || ip link delete "$1" || warn "could not delete link $1" ;;
     route) ip route del $args 2>/dev/null || true ;;
     mount) ! findmnt -n "$1" >/dev/null || umount "$1" || umount -l "$1" || warn "could not unmount $1" ;;

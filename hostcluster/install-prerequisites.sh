@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The host cluster's runtime, from Debian's packages: containerd, runc, the CNI plugins,
-# iptables and conntrack (kube-proxy), ipset (kube-router), and a C compiler with a static libc (the pause image).
+# iptables and conntrack (kube-proxy), ipset (kube-router), nft (down.sh deletes the tables
+# iptables-nft made), and a C compiler with a static libc (the pause image).
 # Needs root and apt; elsewhere it names what is missing and exits 2.
 set -euo pipefail
 missing=()
@@ -10,6 +11,7 @@ need runc runc
 need iptables iptables
 need conntrack conntrack
 need ipset ipset
+need nft nftables
 need gcc gcc
 [[ -x /usr/lib/cni/bridge ]] || missing+=(containernetworking-plugins)
 [[ -f /usr/lib/x86_64-linux-gnu/libc.a || -f /usr/lib/aarch64-linux-gnu/libc.a ]] || missing+=(libc6-dev)

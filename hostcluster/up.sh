@@ -94,7 +94,7 @@ set_sysctl() {
 step "checking the host"
 [[ $(uname -s) == Linux ]] || die "needs Linux (it runs the kubelet and containerd on this host)"
 [[ $(id -u) -eq 0 ]] || die "needs root (containerd, iptables, mounts); run it as root or use kind"
-for tool in containerd runc ctr iptables ipset ip openssl curl docker setsid gcc; do
+for tool in containerd runc ctr iptables ipset ip openssl curl docker setsid gcc nft; do
   command -v "$tool" >/dev/null || die "missing $tool: run hostcluster/install-prerequisites.sh"
 done
 [[ -x $PYTHON ]] || die "no project venv at $PYTHON: run 'make setup'"
@@ -124,6 +124,17 @@ mkdir -p "$ROOT" "$RUN/pids" "$LOGS" "$BIN" "$STATE_DIR"
 touch "$UNDO"
 record dir "$ROOT"
 record dir "$RUN"
+# iptables-nft makes a table the first time anything uses it, and never removes it (the
+# kubelet and kube-proxy touch mangle, and IPv6's three tables): down.sh deletes those that did
+# not exist before this cluster, once they hold nothing again. Checked before any iptables call.
+if [[ $(iptables --version) == *nf_tables* ]]; then
+  for family in ip ip6; do
+    for table in filter nat mangle; do
+      grep -qxF "new-table $family $table" "$UNDO" || ! nft list table "$family" "$table" >/dev/null 2>&1 || continue
+      record new-table "$family" "$table"
+    done
+  done
+fi
 
 step "building Kubernetes $K8S_VERSION, etcd $ETCD_VERSION and the add-ons from the Go module proxy (cached)" "$LOGS/build.log"
 GO=$GO hostcluster/build.sh >"$LOGS/build.out" 2>"$LOGS/build.log"

@@ -35,7 +35,10 @@ def test_up_refuses_a_loopback_node_address_before_touching_the_host(tmp_path: P
     assert done.returncode == 2
     (line,) = [x for x in done.stderr.splitlines() if x.startswith("hostcluster-up: ")][:1]
     # As root with the prerequisites the address check speaks; elsewhere an earlier check.
-    tools = ("containerd", "runc", "ctr", "iptables", "ipset", "ip", "openssl", "curl", "gcc")
+    tools = (
+        *("containerd", "runc", "ctr", "iptables", "ipset", "ip", "openssl", "curl", "docker"),
+        *("setsid", "gcc", "nft"),
+    )
     if os.geteuid() == 0 and all(shutil.which(t) for t in tools):
         assert "NODE_IP=127.0.0.1 is not a non-loopback address of this host" in line
     assert not (tmp_path / "root").exists()
