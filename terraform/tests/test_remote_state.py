@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -119,17 +120,87 @@ def aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         server.wait(timeout=10)
 
 
-def _s3(aws: dict[str, str]):  # type: ignore[no-untyped-def]
+def _client(aws: dict[str, str], service: str):  # type: ignore[no-untyped-def]
     import boto3
 
     return boto3.client(
-        "s3",
+        service,
         endpoint_url=aws["AWS_ENDPOINT_URL"],
         verify=aws["AWS_CA_BUNDLE"],
         region_name=aws["AWS_REGION"],
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
+
+
+def _instances(state: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [
+        i["attributes"] for r in state["resources"] if r["type"] == kind for i in r["instances"]
+    ]
+
+
+def _policies_read_back(state: dict[str, Any], aws: dict[str, str]) -> None:
+    """The bucket and repository policies as AWS (moto) holds them after the apply. The
+    mock-provider tests cannot see them: there every aws_iam_policy_document renders as "{}"."""
+    s3, ecr = _client(aws, "s3"), _client(aws, "ecr")
+    buckets = _instances(state, "aws_s3_bucket_policy")
+    assert buckets, "the dev root applies no bucket policy"
+    for bucket in buckets:
+        name = bucket["bucket"]
+        (statement,) = json.loads(s3.get_bucket_policy(Bucket=name)["Policy"])["Statement"]
+        assert statement["Sid"] == "DenyInsecureTransport"
+        assert statement["Effect"] == "Deny" and statement["Action"] == "s3:*"
+        assert statement["Principal"] == {"AWS": "*"} or statement["Principal"] == "*"
+        assert sorted(statement["Resource"]) == [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"]
+        assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+    repositories = _instances(state, "aws_ecr_repository")
+    assert len(repositories) == 3
+    for repository in repositories:
+        text = ecr.get_lifecycle_policy(repositoryName=repository["name"])["lifecyclePolicyText"]
+        rules = json.loads(text)["rules"]
+        assert [r["selection"]["tagStatus"] for r in rules] == ["untagged", "any"]
+        assert all(r["action"] == {"type": "expire"} for r in rules)
+        assert rules[0]["selection"]["countNumber"] > 0 and rules[1]["selection"]["countNumber"] > 0
+
+
+def test_the_network_module_applies_and_its_flow_log_role_is_least_privilege(
+    terraform: Terraform, tmp_path: Path, aws: dict[str, str]
+) -> None:
+    """The network module alone (dev applies it only with a cluster), flow logs on."""
+    network = copy_terraform(tmp_path) / "modules" / "network"
+    terraform.run(network, "init", "-input=false", "-backend=false", **aws)
+    terraform.run(
+        network,
+        "apply", "-auto-approve", "-input=false",
+        "-var", "name=mlops-net-test",
+        "-var", "cluster_name=mlops-net-test",
+        "-var", 'availability_zones=["eu-west-1a", "eu-west-1b"]',
+        "-var", "nat_gateway_mode=none",
+        "-var", "enable_flow_logs=true",
+        **aws,
+    )  # fmt: skip
+    state = json.loads((network / "terraform.tfstate").read_text())
+    iam = _client(aws, "iam")
+    (role,) = _instances(state, "aws_iam_role")
+    trust = iam.get_role(RoleName=role["name"])["Role"]["AssumeRolePolicyDocument"]
+    trust = json.loads(trust) if isinstance(trust, str) else trust
+    (assume,) = trust["Statement"]
+    assert assume["Effect"] == "Allow" and assume["Action"] == "sts:AssumeRole"
+    assert assume["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
+    (inline,) = _instances(state, "aws_iam_role_policy")
+    document = iam.get_role_policy(RoleName=role["name"], PolicyName=inline["name"])
+    document = document["PolicyDocument"]
+    document = json.loads(document) if isinstance(document, str) else document
+    (write,) = document["Statement"]
+    assert sorted(write["Action"]) == [
+        "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"
+    ]  # fmt: skip
+    (group,) = _instances(state, "aws_cloudwatch_log_group")
+    assert write["Resource"] == f"{group['arn']}:*", "the role may write to its own log group only"
+
+    (flow_log,) = _instances(state, "aws_flow_log")
+    assert flow_log["iam_role_arn"] == role["arn"] and flow_log["traffic_type"] == "REJECT"
 
 
 class Prompted:
@@ -150,7 +221,7 @@ class Prompted:
 def test_state_lives_in_the_bootstrapped_bucket_and_the_lock_is_exclusive(
     terraform: Terraform, tmp_path: Path, aws: dict[str, str]
 ) -> None:
-    s3 = _s3(aws)
+    s3 = _client(aws, "s3")
     workdir = copy_terraform(tmp_path)
 
     # 1. bootstrap: the state bucket, with local state.
@@ -203,6 +274,7 @@ def test_state_lives_in_the_bootstrapped_bucket_and_the_lock_is_exclusive(
     state = json.loads(s3.get_object(Bucket=STATE_BUCKET, Key=STATE_KEY)["Body"].read())
     types = {r["type"] for r in state["resources"]}
     assert {"aws_ecr_repository", "aws_s3_bucket_versioning"} <= types
+    _policies_read_back(state, aws)
     assert not (dev / "terraform.tfstate").exists(), "state must not be kept locally"
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket=STATE_BUCKET)["Contents"]}
     assert f"{STATE_KEY}.tflock" not in keys, "a finished apply releases its lock"
