@@ -4,7 +4,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from servicekit.api.schemas import RequestRow
+from servicekit.rows import RequestRow
 
 EXAMPLES: tuple[dict[str, Any], ...] = (
     {

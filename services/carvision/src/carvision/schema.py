@@ -4,7 +4,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
-from servicekit.api.schemas import RequestRow
+from servicekit.rows import RequestRow
 
 Condition = Literal["new", "like new", "excellent", "good", "fair", "salvage"]
 Fuel = Literal["gas", "diesel", "hybrid", "electric", "other"]

@@ -4,7 +4,7 @@ from typing import Any
 
 from pydantic import Field
 
-from servicekit.api.schemas import RequestRow
+from servicekit.rows import RequestRow
 
 EXAMPLES: tuple[dict[str, Any], ...] = (
     {"calls": 40.0, "minutes": 311.9, "messages": 83.0, "mb_used": 19915.42},
