@@ -237,12 +237,12 @@ def test_predictions_are_counted_once_per_row_by_bounded_outcome(
     rows = _data_rows(service, 40)
     batch = api.post("/predict/batch", json={"instances": rows}).json()["predictions"]
     singles = [api.post("/predict", json=row).json() for row in rows[:5]]
-    key = "label" if service.definition.task is Task.BINARY else "band"
-    expected = Counter(p[key] for p in [*batch, *singles])
-    counted = _predictions_counted(api.get("/metrics").text, service.definition.name)
-    assert counted == {outcome: float(n) for outcome, n in expected.items()}
     definition = service.definition
     binary = definition.task is Task.BINARY
+    key = "label" if binary else "band"
+    expected = Counter(p[key] for p in [*batch, *singles])
+    counted = _predictions_counted(api.get("/metrics").text, definition.name)
+    assert counted == {outcome: float(n) for outcome, n in expected.items()}
     bounded = definition.class_labels if binary else [name for _, name in definition.value_bands]
     assert set(counted) <= set(bounded)
 

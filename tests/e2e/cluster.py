@@ -156,11 +156,11 @@ class Load:
                 with self._lock:
                     self.result.requests += 1
                     self.result.latencies.append(elapsed)
-                    if not error:
-                        self.result.succeeded_at.append(time.monotonic())
                     if error:
                         self.result.failures += 1
                         self.result.errors.append(error)
+                    else:
+                        self.result.succeeded_at.append(time.monotonic())
                     if self.result.requests >= self.max_requests:
                         self._stop.set()
 
