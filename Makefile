@@ -5,6 +5,8 @@ SHELL = /usr/bin/env bash -o pipefail
 
 # Versions, pinned in one place; override on the command line.
 UV_VERSION ?= 0.13.9
+TOX_VERSION ?= 4.67.15
+TOX_UV_VERSION ?= 1.37.1
 KIND_VERSION ?= v0.33.0
 KUBECTL_VERSION ?= v1.37.1
 GATEWAY_API_VERSION ?= v1.5.1
@@ -86,6 +88,11 @@ test-tools: ## Install and start promtool, Docker, debootstrap for the tests (ro
 .PHONY: test
 test: setup test-tools lint typecheck ## Set up, lint, type-check and run every test that needs no cluster
 	$(RUN) pytest -m "not e2e" $(PYTEST_ARGS)
+
+.PHONY: test-matrix
+test-matrix: setup test-tools ## tox's Python matrix on every CPython 3.11-3.13 here (PATH, pyenv, uv)
+	UV=$(UV) TOX_VERSION=$(TOX_VERSION) TOX_UV_VERSION=$(TOX_UV_VERSION) UV_VERSION=$(UV_VERSION) \
+		scripts/test-matrix.sh $(MATRIX_PYTHONS)
 
 .PHONY: bench
 bench: train ## Print latency/throughput figures per service (no assertions)

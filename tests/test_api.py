@@ -64,13 +64,9 @@ def test_a_batch_of_exactly_the_limit_is_served(api: TestClient, service: Traine
 
 
 def _data_rows(service: Trained, n: int) -> list[dict[str, Any]]:
-    """Rows of the training file as JSON requests: its 0/1 flags become JSON booleans."""
+    """Rows of the training file as JSON requests."""
     X, _, _ = load_training_data(service.data_path, service.definition.dataset)
-    flags = service.definition.request_model.boolean_fields  # type: ignore[attr-defined]
-    return [
-        {k: bool(v) if k in flags and v is not None else v for k, v in row.items()}
-        for row in base_rows(X, n)
-    ]
+    return [service.definition.request_model.body_from_record(r) for r in base_rows(X, n)]
 
 
 @pytest.mark.parametrize("name", ["bankchurn", "telecom"])

@@ -66,9 +66,22 @@ def test_optional_columns_keep_the_row_and_count_what_was_blanked(tmp_path: Path
     assert report.set_missing["odometer outside [0, 2000000]"] == 1
     assert report.set_missing["paint_color unknown value"] == 1
     assert report.dropped["price outlier below 500"] >= 1
-    assert report.filled["is_4wd missing -> 0.0"] > 0
-    assert X["is_4wd"].notna().all()
+    # A blank is_4wd stays blank here: the feature spec's fill applies inside the pipeline,
+    # where serving applies it too.
+    assert report.missing["is_4wd"] == X["is_4wd"].isna().sum() > 0
+    assert report.missing["odometer"] >= 2
     assert report.rows_read == report.rows_used + sum(report.dropped.values())
+
+
+def test_a_blank_optional_feature_keeps_its_row(tmp_path: Path) -> None:
+    frame = generate_churn(400, 5)
+    frame.loc[:9, "Tenure"] = None
+    frame.loc[10, "Tenure"] = 11  # impossible: blanked and counted, the row kept
+    X, _, report = load_training_data(_write(frame, tmp_path / "churn.csv"), CHURN)
+    assert report.rows_used == report.rows_read == 400 and not report.dropped
+    assert report.set_missing == {"Tenure outside [0, 10]": 1}
+    assert report.missing["Tenure"] == X["Tenure"].isna().sum() >= 11
+    assert "missing " + str(report.missing["Tenure"]) + ": Tenure" in report.lines()
 
 
 def test_columns_are_matched_after_trimming_and_extra_columns_ignored(tmp_path: Path) -> None:

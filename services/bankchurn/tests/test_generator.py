@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 
 from bankchurn.data import CONTRACT, HEADER, generate
@@ -33,3 +35,12 @@ def test_planted_effects_show_in_the_raw_data() -> None:
     by_country = frame.groupby("Geography")["Exited"].mean()
     assert by_country["Germany"] > by_country["France"]
     assert np.corrcoef(frame["Age"].clip(upper=55), frame["Exited"])[0, 1] > 0.2
+
+
+def test_tenure_is_blank_at_the_real_rate_and_written_as_floats(tmp_path: Path) -> None:
+    frame = generate(20_000, 12)
+    assert 0.08 <= frame["Tenure"].isna().mean() <= 0.10
+    path = tmp_path / "churn.csv"
+    frame.to_csv(path, index=False)
+    written = path.read_text().splitlines()[1].split(",")[HEADER.index("Tenure")]
+    assert written == "" or written.endswith(".0")

@@ -8,7 +8,6 @@ For each trained service:
 """
 
 import argparse
-import math
 import os
 import signal
 import socket
@@ -105,7 +104,7 @@ def over_http(definition: ServiceDefinition, model_path: Path, requests: int) ->
     )
     _pin(1)()
     X = _rows(definition, 1000)
-    records = [_request_body(r) for r in X.to_dict("records")]
+    records = [definition.request_model.body_from_record(r) for r in X.to_dict("records")]
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", trust_env=False, timeout=10) as http:
             deadline = time.monotonic() + 60
@@ -145,25 +144,6 @@ def over_http(definition: ServiceDefinition, model_path: Path, requests: int) ->
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-
-
-_INT_FIELDS = {"CreditScore", "Age", "Tenure", "NumOfProducts", "HasCrCard", "IsActiveMember",
-               "model_year", "cylinders"}  # fmt: skip
-
-
-def _request_body(row: dict[str, Any]) -> dict[str, Any]:
-    """A loader row as the API takes it: NaN -> null, integer fields as int, is_4wd as bool."""
-    body: dict[str, Any] = {}
-    for key, value in row.items():
-        if isinstance(value, float) and math.isnan(value):
-            body[key] = None
-        elif key in _INT_FIELDS:
-            body[key] = int(value)
-        elif key == "is_4wd":
-            body[key] = bool(value)
-        else:
-            body[key] = value
-    return body
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,7 +19,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostin
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder
 
-from servicekit.features import AddDerivedFeatures, FeatureSpec
+from servicekit.features import FeatureSpec, PrepareFeatures, fill_missing
 
 # Below this many rows the level-wise numpy walk beats sklearn's per-tree Python loop.
 VECTOR_WALK_MAX_ROWS = 16
@@ -165,8 +165,8 @@ class CompiledPipeline:
     """Column mapping -> encoded matrix -> raw scores -> task output, without pandas."""
 
     def __init__(self, pipeline: Pipeline, spec: FeatureSpec) -> None:
-        derive_step, encode_step, estimator = (step for _, step in pipeline.steps)
-        if not isinstance(derive_step, AddDerivedFeatures) or not isinstance(
+        prepare_step, encode_step, estimator = (step for _, step in pipeline.steps)
+        if not isinstance(prepare_step, PrepareFeatures) or not isinstance(
             encode_step, ColumnTransformer
         ):
             raise TypeError("pipeline was not built by servicekit.features.build_pipeline")
@@ -175,15 +175,18 @@ class CompiledPipeline:
         ):
             raise TypeError(f"cannot compile estimator {type(estimator).__name__}")
         self.spec = spec
-        self.derive = derive_step.derive
+        self.derive = prepare_step.derive
+        self.fill = dict(prepare_step.fill or {})
         self.estimator = estimator
         self.categories = _category_codes(encode_step, spec)
         self.forest = FlatForest.from_estimator(estimator)
         self.is_classifier = isinstance(estimator, HistGradientBoostingClassifier)
 
     def encode(self, columns: Mapping[str, Sequence[Any]]) -> np.ndarray:
-        """Build the estimator's input matrix from raw columns (None means missing)."""
+        """Build the estimator's input matrix from raw columns (None means missing; the
+        fitted pipeline's fills apply)."""
         numeric = {c: np.asarray(columns[c], dtype=np.float64) for c in self.spec.numeric}
+        numeric |= fill_missing(numeric, self.fill)
         derived = self.derive(numeric | {c: columns[c] for c in self.spec.categorical})
         blocks = [numeric[c] for c in self.spec.numeric]
         blocks += [np.asarray(derived[c], dtype=np.float64) for c in self.spec.derived]

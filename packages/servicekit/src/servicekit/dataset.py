@@ -13,14 +13,12 @@ class Column:
     name: str
     kind: Literal["numeric", "categorical"]
     # A required column's missing or out-of-range value makes the row unusable (dropped and
-    # counted); an optional column's becomes missing (counted) and the model handles it.
+    # counted). An optional column's becomes missing (counted), the model handles it, and the
+    # API takes null or an omitted field for it (ServiceDefinition checks that rule).
     required: bool = True
     min: float | None = None
     max: float | None = None
     allowed: tuple[str, ...] | None = None
-    fill_missing: float | None = (
-        None  # dataset convention, e.g. vehicles_us leaves is_4wd empty for 0
-    )
     lowercase: bool = False
 
 

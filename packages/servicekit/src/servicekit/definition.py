@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel
 from sklearn.base import BaseEstimator
 
 from servicekit.dataset import DatasetContract
 from servicekit.features import FeatureSpec
+from servicekit.rows import RequestRow
 
 
 class Task(StrEnum):
@@ -24,7 +24,7 @@ class ServiceDefinition:
     title: str
     description: str
     task: Task
-    request_model: type[BaseModel]
+    request_model: type[RequestRow]
     features: FeatureSpec
     dataset: DatasetContract
     make_estimator: Callable[[int], BaseEstimator]  # seed -> unfitted estimator
@@ -38,6 +38,9 @@ class ServiceDefinition:
     value_bands: tuple[tuple[float, str], ...] = ()
     tune_threshold: bool = False
     extra_metadata: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_inputs_agree(self.dataset, self.features, self.request_model)
 
     @property
     def prefix(self) -> str:
@@ -61,3 +64,28 @@ def load_definition(name: str) -> ServiceDefinition:
     if not isinstance(definition, ServiceDefinition):
         raise TypeError(f"{name}.service.DEFINITION is not a ServiceDefinition")
     return definition
+
+
+def check_inputs_agree(
+    contract: DatasetContract, spec: FeatureSpec, request_model: type[RequestRow]
+) -> None:
+    """One rule for missing values: a feature the dataset may leave blank is nullable in the
+    API and may be omitted; every other feature must be sent and must not be null. The CSV
+    columns, the model inputs and the request fields are the same set."""
+    fields = request_model.model_fields
+    names = {"dataset contract": set(contract.feature_names), "request model": set(fields)}
+    for what, have in names.items():
+        if have != set(spec.inputs):
+            raise TypeError(f"{what} features {sorted(have)} differ from the feature spec's "
+                            f"inputs {sorted(spec.inputs)}")  # fmt: skip
+    optional = {c.name for c in contract.columns if not c.required}
+    if request_model.nullable_fields != optional:
+        raise TypeError(f"nullable request fields {sorted(request_model.nullable_fields)} must be "
+                        f"the contract's optional columns {sorted(optional)}")  # fmt: skip
+    for name, info in fields.items():
+        if name in optional and (info.is_required() or info.default is not None):
+            raise TypeError(f"request field {name} may be blank in the data, so it must default "
+                            "to None (omittable)")  # fmt: skip
+        if name not in optional and not info.is_required():
+            raise TypeError(f"request field {name} is required by the dataset contract, so it "
+                            "takes no default")  # fmt: skip

@@ -4,10 +4,14 @@ A service names its raw numeric and categorical inputs and may add derived numer
 features with one function. That function takes a column mapping (a DataFrame in
 training, a dict of numpy arrays when serving) and must use only column lookups and
 numpy arithmetic, so both paths compute bit-identical features.
+
+A missing value reaches the model as NaN (gradient-boosted trees route it natively), unless
+the spec names a fill for that column: then `fill_missing` applies it, in the pipeline's
+first step and in the compiled path alike, before anything is derived.
 """
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -31,6 +35,13 @@ class FeatureSpec:
     derived: tuple[str, ...] = ()
     # Must be a module-level function: the fitted pipeline pickles it by reference.
     derive: DeriveFn = no_derived_features
+    # Numeric inputs whose missing value means a known number (vehicles_us: blank is_4wd is 0).
+    fill: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.fill) - set(self.numeric)
+        if unknown:
+            raise ValueError(f"fill names columns that are not numeric inputs: {sorted(unknown)}")
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -48,16 +59,32 @@ class FeatureSpec:
         return list(range(offset, offset + len(self.categorical)))
 
 
-class AddDerivedFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
-    """Pipeline step that appends the spec's derived columns to a DataFrame."""
+def fill_missing(columns: Columns, fill: Mapping[str, float]) -> dict[str, np.ndarray]:
+    """The filled columns, as float arrays: NaN (a blank cell, a null or omitted field)
+    becomes the spec's value. Training and serving both call this."""
+    out = {}
+    for name, value in fill.items():
+        x = np.asarray(columns[name], dtype=np.float64)
+        out[name] = np.where(np.isnan(x), value, x)
+    return out
 
-    def __init__(self, derive: DeriveFn = no_derived_features) -> None:
+
+class PrepareFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+    """Pipeline step: fill the spec's missing values, then append its derived columns."""
+
+    def __init__(
+        self, derive: DeriveFn = no_derived_features, fill: Mapping[str, float] | None = None
+    ) -> None:
         self.derive = derive
+        self.fill = fill
 
-    def fit(self, X: Any, y: Any = None) -> "AddDerivedFeatures":
+    def fit(self, X: Any, y: Any = None) -> "PrepareFeatures":
         return self
 
     def transform(self, X: Any) -> Any:
+        filled = fill_missing(X, self.fill or {})
+        if filled:
+            X = X.assign(**filled)
         derived = self.derive(X)
         return X.assign(**derived) if derived else X
 
@@ -74,7 +101,7 @@ def category_encoder() -> OrdinalEncoder:
 
 
 def build_pipeline(spec: FeatureSpec, estimator: BaseEstimator) -> Pipeline:
-    """Training pipeline: derive -> encode (numbers pass, categories ordinal) -> model."""
+    """Training pipeline: fill and derive -> encode (numbers pass, categories ordinal) -> model."""
     encode = ColumnTransformer(
         [
             ("num", "passthrough", list(spec.numeric + spec.derived)),
@@ -84,5 +111,9 @@ def build_pipeline(spec: FeatureSpec, estimator: BaseEstimator) -> Pipeline:
         verbose_feature_names_out=False,
     )
     return Pipeline(
-        [("derive", AddDerivedFeatures(spec.derive)), ("encode", encode), ("model", estimator)]
+        [
+            ("prepare", PrepareFeatures(spec.derive, dict(spec.fill))),
+            ("encode", encode),
+            ("model", estimator),
+        ]
     )

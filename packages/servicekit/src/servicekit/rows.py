@@ -1,7 +1,9 @@
 """The base of every service's request row. It lives outside servicekit.api so that a
 service's schema (imported by training and the data tools too) does not import the web app."""
 
+import math
 import types
+from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, model_validator
@@ -28,6 +30,10 @@ class RequestRow(BaseModel):
     model_config = ConfigDict(extra="forbid")
     numeric_fields: ClassVar[frozenset[str]] = frozenset()
     boolean_fields: ClassVar[frozenset[str]] = frozenset()
+    # Fields that take null (a missing value the model handles); the kit requires them to be
+    # exactly the dataset contract's optional columns, each omittable (see ServiceDefinition).
+    nullable_fields: ClassVar[frozenset[str]] = frozenset()
+    integer_fields: ClassVar[frozenset[str]] = frozenset()
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -36,6 +42,26 @@ class RequestRow(BaseModel):
         booleans = frozenset(n for n, k in kinds.items() if bool in k)
         cls.boolean_fields = booleans
         cls.numeric_fields = frozenset(n for n, k in kinds.items() if k & {int, float}) - booleans
+        cls.nullable_fields = frozenset(n for n, k in kinds.items() if type(None) in k)
+        cls.integer_fields = frozenset(n for n, k in kinds.items() if int in k) - booleans
+
+    @classmethod
+    def body_from_record(cls, record: Mapping[str, Any]) -> dict[str, Any]:
+        """A data row (as the training loader reads it: floats, NaN for a blank) written as
+        the JSON body the API takes: NaN -> null, whole numbers of integer fields as int,
+        0/1 of boolean fields as false/true."""
+        body: dict[str, Any] = {}
+        for name, raw in record.items():
+            value = raw.item() if hasattr(raw, "item") else raw  # numpy scalar -> Python
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                body[name] = None
+            elif name in cls.boolean_fields:
+                body[name] = bool(value)
+            elif name in cls.integer_fields and float(value).is_integer():
+                body[name] = int(value)
+            else:
+                body[name] = value
+        return body
 
     @model_validator(mode="before")
     @classmethod

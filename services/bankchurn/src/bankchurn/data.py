@@ -7,6 +7,8 @@ Planted effects (what a good model must find; the behavioural tests check them):
 - customers in Germany and women churn more;
 - credit score and tenure matter only a little; HasCrCard and salary not at all.
 About 20% of customers churn, as in the real file.
+The widely used copy of the file with missing values leaves Tenure blank on about 9% of
+rows (writing the rest as floats, "2.0"); the generator does the same.
 """
 
 import numpy as np
@@ -25,7 +27,7 @@ CONTRACT = DatasetContract(
         Column("Geography", "categorical", allowed=("France", "Spain", "Germany")),
         Column("Gender", "categorical", allowed=("Female", "Male")),
         Column("Age", "numeric", min=18, max=100),
-        Column("Tenure", "numeric", min=0, max=10),
+        Column("Tenure", "numeric", required=False, min=0, max=10),
         Column("Balance", "numeric", min=0),
         Column("NumOfProducts", "numeric", min=1, max=4),
         Column("HasCrCard", "numeric", min=0, max=1),
@@ -37,6 +39,7 @@ CONTRACT = DatasetContract(
 )
 
 CHURN_RATE = 0.204
+TENURE_BLANK_SHARE = 0.0909  # 909 of 10,000 rows in that copy
 PRODUCT_EFFECT = np.array([0.0, 0.0, -1.7, 2.6, 4.5])  # indexed by NumOfProducts
 _SURNAME_PARTS = (
     ("Hargr", "Hill", "Onio", "Bon", "Mitch", "Chu", "Bart", "Obi", "He", "Mori", "Sco", "Kow",
@@ -101,6 +104,8 @@ def generate(rows: int, seed: int):  # type: ignore[no-untyped-def]  # -> pandas
     exited = (rng.random(rows) < 1 / (1 + np.exp(-logit))).astype(int)
 
     surnames = np.char.add(rng.choice(_SURNAME_PARTS[0], rows), rng.choice(_SURNAME_PARTS[1], rows))
+    # Blanked after the target is drawn: a blank hides the tenure, it does not change it.
+    tenure_written = np.where(rng.random(rows) < TENURE_BLANK_SHARE, np.nan, tenure.astype(float))
     frame = pd.DataFrame(
         {
             "RowNumber": np.arange(1, rows + 1),
@@ -110,7 +115,7 @@ def generate(rows: int, seed: int):  # type: ignore[no-untyped-def]  # -> pandas
             "Geography": geography,
             "Gender": gender,
             "Age": age,
-            "Tenure": tenure,
+            "Tenure": tenure_written,
             "Balance": balance,
             "NumOfProducts": products,
             "HasCrCard": has_card,

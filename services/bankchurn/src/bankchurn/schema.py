@@ -17,6 +17,11 @@ EXAMPLES: tuple[dict[str, Any], ...] = (
         "Balance": 159660.8, "NumOfProducts": 3, "HasCrCard": 1, "IsActiveMember": 0,
         "EstimatedSalary": 113931.57,
     },
+    {   # Tenure unknown: null, or leave it out
+        "CreditScore": 699, "Geography": "Spain", "Gender": "Male", "Age": 39, "Tenure": None,
+        "Balance": 0.0, "NumOfProducts": 2, "HasCrCard": 0, "IsActiveMember": 0,
+        "EstimatedSalary": 93826.63,
+    },
 )  # fmt: skip
 
 
@@ -25,7 +30,9 @@ class Customer(RequestRow):
     Geography: Literal["France", "Spain", "Germany"]
     Gender: Literal["Female", "Male"]
     Age: int = Field(ge=18, le=100)
-    Tenure: int = Field(ge=0, le=10, description="Years as a customer")
+    Tenure: int | None = Field(
+        default=None, ge=0, le=10, description="Years as a customer; null or omitted if unknown"
+    )
     Balance: float = Field(ge=0, le=10_000_000, description="Account balance")
     NumOfProducts: int = Field(ge=1, le=4, description="Bank products held")
     HasCrCard: Literal[0, 1]

@@ -37,7 +37,7 @@ CONTRACT = DatasetContract(
         Column("transmission", "categorical", allowed=_allowed(Transmission)),
         Column("type", "categorical", allowed=_allowed(BodyType)),
         Column("paint_color", "categorical", required=False, allowed=_allowed(PaintColor)),
-        Column("is_4wd", "numeric", required=False, min=0, max=1, fill_missing=0.0),
+        Column("is_4wd", "numeric", required=False, min=0, max=1),
     ),
     target="price",
     target_kind="continuous",

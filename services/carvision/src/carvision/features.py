@@ -20,4 +20,5 @@ FEATURES = FeatureSpec(
     categorical=("model", "condition", "fuel", "transmission", "type", "paint_color"),
     derived=("miles_per_year",),
     derive=derive,
+    fill={"is_4wd": 0.0},  # vehicles_us leaves is_4wd blank for "not 4WD"
 )

@@ -33,6 +33,11 @@ EXAMPLES: tuple[dict[str, Any], ...] = (
         "fuel": "gas", "odometer": 68000, "transmission": "automatic", "type": "truck",
         "paint_color": "white", "is_4wd": True,
     },
+    {   # what a sparse listing looks like: unknowns are null (or left out)
+        "model_year": None, "model": "honda civic", "condition": "good", "cylinders": None,
+        "fuel": "gas", "odometer": None, "transmission": "automatic", "type": "sedan",
+        "paint_color": None, "is_4wd": None,
+    },
 )  # fmt: skip
 
 
@@ -46,4 +51,6 @@ class Vehicle(RequestRow):
     transmission: Transmission
     type: BodyType
     paint_color: PaintColor | None = None
-    is_4wd: bool = False
+    is_4wd: bool | None = Field(
+        default=None, description="null or omitted means not 4WD, as a blank in the dataset"
+    )

@@ -159,6 +159,20 @@ def _install_probes(
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
+def _openapi_examples(
+    examples: Sequence[dict[str, Any]],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The first example as the typical request, the one with the most nulls as the way to
+    send unknown values, and all of them as a batch."""
+    single = {"typical": {"summary": "A typical request", "value": examples[0]}}
+    sparse = max(examples[1:], key=lambda e: sum(v is None for v in e.values()))
+    if None in sparse.values():
+        summary = "Unknown values as null (leaving the field out means the same)"
+        single["with unknowns"] = {"summary": summary, "value": sparse}
+    rows = {"instances": list(examples)}
+    return single, {"rows": {"summary": f"{len(examples)} rows", "value": rows}}
+
+
 def _columns(rows: Sequence[BaseModel], names: Sequence[str]) -> dict[str, list[Any]]:
     return {name: [getattr(row, name) for row in rows] for name in names}
 
@@ -190,11 +204,7 @@ def _install_predictions(
     inputs = definition.features.inputs
     Row = definition.request_model
     SingleResponse, BatchRequest, BatchResponse = response_models(definition)
-    examples = definition.examples
-    single_examples = {"typical": {"summary": "A typical request", "value": examples[0]}}
-    batch_examples = {
-        "two rows": {"summary": "Two rows", "value": {"instances": list(examples[:2])}}
-    }
+    single_examples, batch_examples = _openapi_examples(definition.examples)
 
     def ready_runtime() -> ModelRuntime:
         if not runtime.ready:

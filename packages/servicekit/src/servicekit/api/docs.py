@@ -2,6 +2,8 @@
 
 FastAPI's built-in routes mutate `app.servers` per root_path; serving one cached schema
 and adding `servers` per request keeps `/openapi.json` and `/<svc>/openapi.json` consistent.
+FastAPI also writes the document without any None, which turns an example's null into an
+omitted field; the request examples are put back as written.
 """
 
 from typing import Any
@@ -9,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 from starlette.responses import HTMLResponse
 
 from servicekit.api.responses import FastJSONResponse
@@ -19,12 +22,14 @@ def install_docs(app: FastAPI) -> None:
 
     def schema() -> dict[str, Any]:
         if "schema" not in cache:
-            cache["schema"] = get_openapi(
+            document = get_openapi(
                 title=app.title,
                 version=app.version,
                 description=app.description,
                 routes=app.routes,
             )
+            _restore_request_examples(app, document)
+            cache["schema"] = document
         return dict(cache["schema"])
 
     @app.get("/openapi.json", include_in_schema=False)
@@ -39,3 +44,16 @@ def install_docs(app: FastAPI) -> None:
     async def swagger(request: Request) -> HTMLResponse:
         root_path = request.scope.get("root_path", "").rstrip("/")
         return get_swagger_ui_html(openapi_url=f"{root_path}/openapi.json", title=app.title)
+
+
+def _restore_request_examples(app: FastAPI, document: dict[str, Any]) -> None:
+    for route in app.routes:
+        if not isinstance(route, APIRoute) or route.body_field is None:
+            continue
+        # Body(openapi_examples=...) gives fastapi.params.Body, which carries them.
+        examples = getattr(route.body_field.field_info, "openapi_examples", None)
+        if not examples:
+            continue
+        for method in route.methods or ():
+            operation = document["paths"][route.path_format][method.lower()]
+            operation["requestBody"]["content"]["application/json"]["examples"] = examples

@@ -28,7 +28,8 @@ class DataReport:
     rows_used: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
     set_missing: dict[str, int] = field(default_factory=dict)
-    filled: dict[str, int] = field(default_factory=dict)
+    # Blank optional features in the rows used (NaN to the model, or the feature spec's fill).
+    missing: dict[str, int] = field(default_factory=dict)
     ignored_columns: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -38,7 +39,7 @@ class DataReport:
         out = [f"rows read {self.rows_read}, used {self.rows_used}"]
         out += [f"dropped {n}: {reason}" for reason, n in self.dropped.items()]
         out += [f"set to missing {n}: {reason}" for reason, n in self.set_missing.items()]
-        out += [f"filled {n}: {reason}" for reason, n in self.filled.items()]
+        out += [f"missing {n}: {column}" for column, n in self.missing.items()]
         if self.ignored_columns:
             out.append("ignored columns: " + ", ".join(self.ignored_columns))
         return out
@@ -98,11 +99,7 @@ def _numeric(frame: pd.DataFrame, col: Column, rows: _RowFilter, report: DataRep
     for mask, reason in ((not_a_number, "not a number"), (out_of_range, f"outside {bounds}")):
         if mask.any():
             report.set_missing[f"{col.name} {reason}"] = int(mask.sum())
-    values = values.mask(not_a_number | out_of_range)
-    if col.fill_missing is not None and values.isna().any():
-        report.filled[f"{col.name} missing -> {col.fill_missing}"] = int(values.isna().sum())
-        values = values.fillna(col.fill_missing)
-    return values
+    return values.mask(not_a_number | out_of_range)
 
 
 def _categorical(
@@ -162,6 +159,8 @@ def load_training_data(
     X = pd.DataFrame(features)[rows.keep].reset_index(drop=True)
     y = y[rows.keep].reset_index(drop=True)
     report.rows_used = len(X)
+    optional = [c.name for c in contract.columns if not c.required]
+    report.missing = {str(c): int(n) for c, n in X[optional].isna().sum().items() if n}
     if report.rows_used < MIN_USABLE_ROWS:
         reasons = "; ".join(f"{n} {r}" for r, n in report.dropped.items()) or "no rows"
         raise DataError(f"only {report.rows_used} usable rows in {path} ({reasons})")

@@ -26,7 +26,7 @@ from servicekit.artifacts import save_artifact
 from servicekit.compiled import VECTOR_WALK_MAX_ROWS, CompiledPipeline
 from servicekit.definition import ServiceDefinition, Task
 from servicekit.errors import DataError
-from servicekit.features import AddDerivedFeatures, build_pipeline
+from servicekit.features import PrepareFeatures, build_pipeline
 from servicekit.training.data import DataReport, load_training_data
 from servicekit.training.evaluation import choose_threshold, task_metrics, write_plots
 from servicekit.training.progress import Steps
@@ -214,6 +214,7 @@ def _metadata(
             "numeric": list(spec.numeric),
             "categorical": categories,
             "derived": list(spec.derived),
+            "fill": dict(spec.fill),
         },
         "training_data": report.as_dict(),
         "params": {
@@ -245,7 +246,7 @@ def _skops_trusted_types(definition: ServiceDefinition) -> list[str]:
     """The non-sklearn-core types our pipelines contain, each of them ours or reviewed."""
     derive = definition.features.derive
     return [
-        f"{AddDerivedFeatures.__module__}.{AddDerivedFeatures.__name__}",
+        f"{PrepareFeatures.__module__}.{PrepareFeatures.__name__}",
         f"{derive.__module__}.{derive.__name__}",
         # Node arrays of the fitted trees; trusted because we wrote them in this run.
         "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",

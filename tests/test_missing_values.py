@@ -1,0 +1,133 @@
+"""Missing values, as the real files have them: what the dataset may leave blank, training
+keeps and the API takes as null or as an omitted field, with one answer on every path."""
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from conftest import Trained
+from servicekit.artifacts import load_artifact
+from servicekit.compiled import VECTOR_WALK_MAX_ROWS, CompiledPipeline
+from servicekit.definition import Task
+from servicekit.training.data import load_training_data
+from servicekit.training.train import predict_value
+from tests.helpers import client, make_app
+
+# Above VECTOR_WALK_MAX_ROWS, so the batch takes the compiled path's large-batch branch too.
+ROWS = 40
+
+
+def _optional(service: Trained) -> list[str]:
+    return [c.name for c in service.definition.dataset.columns if not c.required]
+
+
+def _value(item: dict[str, Any]) -> float:
+    return float(item["probability"] if "probability" in item else item["prediction"])
+
+
+def _blanked(service: Trained) -> pd.DataFrame:
+    """Rows of the training file with every optional feature blank (NaN, as the loader
+    reads an empty cell)."""
+    X, _, _ = load_training_data(service.data_path, service.definition.dataset)
+    rows = X.sample(n=ROWS, random_state=3).reset_index(drop=True)
+    for name in _optional(service):  # each keeps its dtype: categories stay object columns
+        rows[name] = rows[name].mask(np.ones(len(rows), dtype=bool))
+    return rows
+
+
+@pytest.fixture
+def api(service: Trained) -> TestClient:
+    return client(make_app(service.definition, service.runtime(), max_batch_size=ROWS))
+
+
+def test_training_keeps_every_row_whose_blanks_are_optional(service: Trained) -> None:
+    report: Any = service.metadata["training_data"]
+    optional = _optional(service)
+    assert not [r for r in report["dropped"] if r.split()[0] in optional], report["dropped"]
+    if service.definition.name == "bankchurn":  # its only mess is the blank Tenure
+        assert report["rows_used"] == report["rows_read"]
+    assert set(report["missing"]) == set(optional), "the generator plants every real blank"
+
+
+@pytest.mark.parametrize("name", ["bankchurn", "carvision"])  # telecom's file has no blanks
+def test_null_and_omitted_fields_predict_as_the_pipeline_does(
+    name: str, trained_models: dict[str, Trained]
+) -> None:
+    service = trained_models[name]
+    api = client(make_app(service.definition, service.runtime(), max_batch_size=ROWS))
+    optional = _optional(service)
+    assert optional
+    rows = _blanked(service)
+    pipeline, _ = load_artifact(service.model_path, service.definition.name)
+    expected = predict_value(service.definition.task, pipeline, rows)
+    compiled = CompiledPipeline(pipeline, service.definition.features)
+    columns = {c: rows[c].tolist() for c in service.definition.features.inputs}
+    for part in (slice(0, 1), slice(0, VECTOR_WALK_MAX_ROWS), slice(None)):
+        got = compiled.predict_value(compiled.encode({c: v[part] for c, v in columns.items()}))
+        np.testing.assert_array_equal(got, expected[part])
+
+    body_of = service.definition.request_model.body_from_record
+    with_nulls = [body_of(r) for r in rows.to_dict("records")]
+    assert all(b[name] is None for b in with_nulls for name in optional)
+    omitted = [{k: v for k, v in b.items() if k not in optional} for b in with_nulls]
+    for instances in (with_nulls, omitted):
+        response = api.post("/predict/batch", json={"instances": instances})
+        assert response.status_code == 200, response.text
+        served = [_value(p) for p in response.json()["predictions"]]
+        np.testing.assert_array_equal(served, expected)
+        single = api.post("/predict", json=instances[0])
+        assert single.status_code == 200, single.text
+        assert _value(single.json()) == expected[0]
+
+
+def test_a_fill_in_the_feature_spec_reaches_the_model_on_both_paths(
+    trained_models: dict[str, Trained],
+) -> None:
+    """carvision's blank is_4wd means 0: a null row scores as the same row with 0, and as
+    the pipeline scores the blank row, so training and serving read the blank alike."""
+    service = trained_models["carvision"]
+    assert dict(service.definition.features.fill) == {"is_4wd": 0.0}
+    rows = _blanked(service).head(12)
+    zeros = rows.assign(is_4wd=0.0)
+    pipeline, _ = load_artifact(service.model_path, "carvision")
+    compiled = CompiledPipeline(pipeline, service.definition.features)
+    encode = compiled.encode
+    blank = compiled.predict_value(encode({c: rows[c].tolist() for c in rows.columns}))
+    zero = compiled.predict_value(encode({c: zeros[c].tolist() for c in zeros.columns}))
+    np.testing.assert_array_equal(blank, zero)
+    np.testing.assert_array_equal(blank, predict_value(Task.REGRESSION, pipeline, rows))
+    np.testing.assert_array_equal(zero, predict_value(Task.REGRESSION, pipeline, zeros))
+
+
+def test_null_is_refused_for_a_feature_the_data_never_leaves_blank(
+    service: Trained, api: TestClient
+) -> None:
+    required = [c.name for c in service.definition.dataset.columns if c.required]
+    if service.definition.name == "telecom":
+        assert required == list(service.definition.features.inputs), "telecom takes no blanks"
+    body = dict(service.definition.examples[0]) | {required[0]: None}
+    response = api.post("/predict", json=body)
+    assert response.status_code == 422
+    assert response.json()["message"].startswith(f"body.{required[0]}: ")
+
+
+def test_the_openapi_document_marks_exactly_the_optional_fields_nullable(
+    service: Trained, api: TestClient
+) -> None:
+    document = api.get("/openapi.json").json()
+    row = document["components"]["schemas"][service.definition.request_model.__name__]
+    nullable = {
+        name
+        for name, schema in row["properties"].items()
+        if {"type": "null"} in schema.get("anyOf", [])
+    }
+    optional = set(_optional(service))
+    assert nullable == optional
+    assert not optional & set(row.get("required", []))
+    content = document["paths"]["/predict"]["post"]["requestBody"]["content"]
+    shown = [e["value"] for e in content["application/json"]["examples"].values()]
+    if optional:
+        assert any(None in example.values() for example in shown), "no example shows a null"
