@@ -26,7 +26,7 @@ find_python() {
   )
   for candidate in "${candidates[@]}"; do
     # A shim or a broken install fails here; a working one names its own executable.
-    real=$("$candidate" -c "import sys; assert sys.version_info[:2] == ($version, ${version#*.}) \
+    real=$("$candidate" -c "import sys; assert sys.version_info[:2] == (${version%%.*}, ${version#*.}) \
 and sys.implementation.name == 'cpython'; print(sys.executable)" 2>/dev/null) || continue
     [[ -x $real ]] && { echo "$real"; return; }
   done

@@ -140,6 +140,27 @@ def test_ci_covers_every_python_and_every_service() -> None:
     assert set(matrix["suite"]) == {"kit", "bankchurn", "carvision", "telecom"}
 
 
+def test_every_tox_invocation_pins_tox_tox_uv_and_uv_as_the_makefile_does() -> None:
+    pins = {
+        "tox": _makefile_var("TOX_VERSION"),
+        "tox-uv": _makefile_var("TOX_UV_VERSION"),
+        "uv": _makefile_var("UV_VERSION"),
+    }
+    places = [".github/workflows/ci.yml", "README.md", "tox.ini"]
+    invocations = [
+        (place, line)
+        for place in places
+        for line in (REPO / place).read_text().splitlines()
+        if "uvx --from tox" in line
+    ]
+    assert {place for place, _ in invocations} == set(places)
+    for place, line in invocations:
+        found = dict(re.findall(r"(?:--from|--with) ([\w-]+)==(\S+)", line))
+        assert found == pins, f"{place}: {line.strip()}"
+    script = (REPO / "scripts/test-matrix.sh").read_text()
+    assert '--with "uv==$UV_VERSION"' in script
+
+
 def test_e2e_workflow_installs_the_kind_version_the_makefile_pins() -> None:
     job = _load(REPO / ".github/workflows/e2e-kind.yml")["jobs"]["kind"]
     (kind,) = [s for s in job["steps"] if "helm/kind-action" in s.get("uses", "")]
