@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # Run the tox Python matrix (py3XX-{kit,bankchurn,carvision,telecom}) with every CPython of
 # 3.11-3.13 this machine has: on PATH, in pyenv's versions folder, or among uv's managed
-# Pythons. uv cannot use pyenv's shims, so each interpreter found is linked by its real path
-# into one folder that goes first on PATH. A version is skipped only when no interpreter for
+# Pythons. uv cannot use pyenv's shims, so each interpreter found (a shim resolves to the
+# one it runs) is linked into one folder that goes first on PATH. A version is skipped only when no interpreter for
 # it exists, and the run says so; with MATRIX_REQUIRED=1 a missing version fails the run.
-#   scripts/test-matrix.sh [3.11 3.12 ...]      (env: UV, TOX_VERSION, TOX_UV_VERSION, UV_VERSION)
+#   scripts/test-matrix.sh [--list] [3.11 3.12 ...]
+#     env: UV, TOX_VERSION, TOX_UV_VERSION, UV_VERSION; --list: name interpreters and envs only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 UV=${UV:-$PWD/.tools/bin/uv}
-TOX_VERSION=${TOX_VERSION:?set by the Makefile}
-TOX_UV_VERSION=${TOX_UV_VERSION:?set by the Makefile}
-UV_VERSION=${UV_VERSION:?set by the Makefile}
 FACTORS=(kit bankchurn carvision telecom)
+list_only=0
+[[ ${1:-} != --list ]] || { list_only=1; shift; }
 versions=("$@")
 [[ ${#versions[@]} -gt 0 ]] || versions=(3.11 3.12 3.13)
 
@@ -48,6 +48,13 @@ for version in "${versions[@]}"; do
   for factor in "${FACTORS[@]}"; do envs+=("py${version/./}-$factor"); done
 done
 [[ ${#envs[@]} -gt 0 ]] || { echo "test-matrix: no interpreter found; nothing ran" >&2; exit 1; }
+if [[ $list_only == 1 ]]; then
+  echo "test-matrix: would run ${envs[*]}"
+  exit 0
+fi
+TOX_VERSION=${TOX_VERSION:?set by the Makefile}
+TOX_UV_VERSION=${TOX_UV_VERSION:?set by the Makefile}
+UV_VERSION=${UV_VERSION:?set by the Makefile}
 
 # tox-uv drives the uv it installs: pinned to the project's uv, not the newest.
 IFS=,

@@ -1,0 +1,56 @@
+"""scripts/test-matrix.sh finds interpreters where machines keep them, and says what it skips."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.helpers import uv_binary
+
+REPO = Path(__file__).resolve().parents[1]
+BARE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+VERSION = f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def _bare_path(tmp_path: Path) -> str:
+    """A PATH with only the commands the script itself runs: no Python on it at all."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("bash", "dirname", "rm", "mkdir", "ln"):
+        found = shutil.which(tool, path=BARE_PATH)
+        assert found, tool
+        (bin_dir / tool).symlink_to(found)
+    return str(bin_dir)
+
+
+def _list(*versions: str, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {"HOME": os.environ.get("HOME", "/root"), "PATH": BARE_PATH, "UV": uv_binary()}
+    return subprocess.run(
+        [str(REPO / "scripts/test-matrix.sh"), "--list", *versions],
+        env=base | env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+def test_an_interpreter_only_in_a_pyenv_versions_folder_is_found(tmp_path: Path) -> None:
+    """No Python on PATH; this one is found under PYENV_ROOT/versions, as pyenv installs it."""
+    bin_dir = tmp_path / "versions" / f"{VERSION}.99" / "bin"
+    bin_dir.mkdir(parents=True)
+    real = Path(sys.executable).resolve()
+    (bin_dir / f"python{VERSION}").symlink_to(real)
+    done = _list(VERSION, PYENV_ROOT=str(tmp_path), PATH=_bare_path(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert f"Python {VERSION} is {bin_dir / f'python{VERSION}'}" in done.stdout
+    factors = ("kit", "bankchurn", "carvision", "telecom")
+    envs = " ".join(f"py{VERSION.replace('.', '')}-{f}" for f in factors)
+    assert f"would run {envs}" in done.stdout
+
+
+def test_a_version_with_no_interpreter_is_skipped_by_name(tmp_path: Path) -> None:
+    done = _list("3.99", VERSION, PYENV_ROOT=str(tmp_path))
+    assert "skipping Python 3.99: no CPython 3.99 on PATH, in pyenv's versions" in done.stderr
+    nothing = _list("3.99", PYENV_ROOT=str(tmp_path))
+    assert nothing.returncode == 1
+    assert nothing.stderr.strip().endswith("no interpreter found; nothing ran")
+    required = _list("3.99", VERSION, PYENV_ROOT=str(tmp_path), MATRIX_REQUIRED="1")
+    assert required.returncode == 1 and "would run" not in required.stdout
