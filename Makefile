@@ -164,8 +164,8 @@ tf-plan: ## Plan one environment against its remote state: make tf-plan ENV=stag
 	$(TF) -chdir=terraform/envs/$(ENV) plan -input=false -out=tfplan
 
 .PHONY: tf-lock
-tf-lock: ## Record provider hashes for Linux and macOS in every environment's lock file (needs the registry)
-	@for e in $(TF_ENVS); do $(TF) -chdir=terraform/envs/$$e providers lock \
+tf-lock: ## Record provider hashes for Linux and macOS, amd64 and arm64, in every root's lock file (needs the registry)
+	@for d in terraform/bootstrap $(TF_ENVS:%=terraform/envs/%); do $(TF) -chdir=$$d providers lock \
 		-platform=linux_amd64 -platform=linux_arm64 -platform=darwin_amd64 -platform=darwin_arm64; done
 
 ##@ Kubernetes (kind)

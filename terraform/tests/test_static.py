@@ -1,5 +1,6 @@
 """Formatting, validation and `terraform test` (mock provider) of every root and module."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,30 @@ import pytest
 from terraform.tests.conftest import ENVIRONMENTS, MODULES, TERRAFORM_DIR, Terraform
 
 ROOTS = ["bootstrap", *(f"envs/{e}" for e in ENVIRONMENTS)]
+# hashicorp/aws 5.100.0: the SHA-256 of the zip of every platform it is released for (linux
+# and darwin on amd64 and arm64 among them), from its signed SHA256SUMS, as `terraform init`
+# against the registry records them. Checked on 2026-12-02 against seven
+# public lock files. `init` on a machine whose provider comes from the registry verifies the
+# download against these; the h1: hash verifies the unpacked linux_amd64 provider here.
+AWS_PROVIDER_ZIP_HASHES = frozenset(
+    [
+        "054b8dd49f0549c9a7cc27d159e45327b7b65cf404da5e5a20da154b90b8a644",
+        "0b97bf8d5e03d15d83cc40b0530a1f84b459354939ba6f135a0086c20ebbe6b2",
+        "1589a2266af699cbd5d80737a0fe02e54ec9cf2ca54e7e00ac51c7359056f274",
+        "6330766f1d85f01ae6ea90d1b214b8b74cc8c1badc4696b165b36ddd4cc15f7b",
+        "7c8c2e30d8e55291b86fcb64bdf6c25489d538688545eb48fd74ad622e5d3862",
+        "99b1003bd9bd32ee323544da897148f46a527f622dc3971af63ea3e251596342",
+        "9b12af85486a96aedd8d7984b0ff811a4b42e3d88dad1a3fb4c0b580d04fa425",
+        "9f8b909d3ec50ade83c8062290378b1ec553edef6a447c56dadc01a99f4eaa93",
+        "aaef921ff9aabaf8b1869a86d692ebd24fbd4e12c21205034bb679b9caf883a2",
+        "ac882313207aba00dd5a76dbd572a0ddc818bb9cbf5c9d61b28fe30efaec951e",
+        "bb64e8aff37becab373a1a0cc1080990785304141af42ed6aa3dd4913b000421",
+        "dfe495f6621df5540d9c92ad40b8067376350b005c637ea6efac5dc15028add4",
+        "f0ddf0eaf052766cfe09dea8200a946519f653c384ab4336e2a4a64fdd6310e9",
+        "f1b7e684f4c7ae1eed272b6de7d2049bb87a0275cb04dbb7cda6636f600699c9",
+        "ff461571e3f233699bf690db319dfe46aec75e58726636a0d97dd9ac6e32fb70",
+    ]
+)
 
 
 def test_everything_is_formatted(terraform: Terraform) -> None:
@@ -16,7 +41,9 @@ def test_everything_is_formatted(terraform: Terraform) -> None:
 
 @pytest.mark.parametrize("path", ROOTS + [f"modules/{m.name}" for m in MODULES])
 def test_validates(terraform: Terraform, workdir: Path, path: str) -> None:
-    terraform.run(workdir / path, "init", "-backend=false", "-input=false")
+    # A root's committed lock file must already verify the provider installed here.
+    readonly = ["-lockfile=readonly"] if path in ROOTS else []
+    terraform.run(workdir / path, "init", "-backend=false", "-input=false", *readonly)
     out = terraform.run(workdir / path, "validate", "-no-color").stdout
     assert "Success" in out
 
@@ -50,3 +77,22 @@ def test_environments_commit_their_lock_files_and_share_one_definition() -> None
         assert (root / "terraform.tfvars").is_file() and (root / "backend.hcl").is_file()
     assert "use_lockfile = true" in (shared / "versions.tf").read_text()
     assert "dynamodb" not in (shared / "versions.tf").read_text()
+
+
+@pytest.mark.parametrize("root", ROOTS)
+def test_every_root_locks_the_provider_for_every_platform(root: str) -> None:
+    """Without the zip hashes, `init` on macOS or ARM fails: only linux_amd64's h1 matches."""
+    lock = (TERRAFORM_DIR / root / ".terraform.lock.hcl").read_text()
+    (block,) = re.findall(r'provider "registry.terraform.io/hashicorp/aws" \{(.*?)\n\}', lock, re.S)
+    assert 'version     = "5.100.0"' in block
+    zip_hashes = set(re.findall(r'"zh:([0-9a-f]{64})"', block))
+    assert zip_hashes == AWS_PROVIDER_ZIP_HASHES
+    assert re.findall(r'"h1:[A-Za-z0-9+/=]{44}"', block), "no h1: hash for the unpacked provider"
+
+
+def test_make_tf_lock_covers_every_root_and_four_platforms() -> None:
+    makefile = (TERRAFORM_DIR.parent / "Makefile").read_text()
+    (recipe,) = re.findall(r"^tf-lock:.*\n((?:\t.*\n)+)", makefile, re.M)
+    assert "terraform/bootstrap" in recipe and "$(TF_ENVS:%=terraform/envs/%)" in recipe
+    for platform in ("linux_amd64", "linux_arm64", "darwin_amd64", "darwin_arm64"):
+        assert f"-platform={platform}" in recipe
