@@ -32,8 +32,7 @@ and sys.implementation.name == 'cpython'; print(sys.executable)" 2>/dev/null) ||
   done
 }
 
-links=$PWD/.tox/pythons
-rm -rf "$links" && mkdir -p "$links"
+declare -A found
 envs=()
 for version in "${versions[@]}"; do
   real=$(find_python "$version")
@@ -44,7 +43,7 @@ for version in "${versions[@]}"; do
     continue
   fi
   echo "test-matrix: Python $version is $real"
-  ln -s "$real" "$links/python$version"
+  found[$version]=$real
   for factor in "${FACTORS[@]}"; do envs+=("py${version/./}-$factor"); done
 done
 [[ ${#envs[@]} -gt 0 ]] || { echo "test-matrix: no interpreter found; nothing ran" >&2; exit 1; }
@@ -55,6 +54,11 @@ fi
 TOX_VERSION=${TOX_VERSION:?set by the Makefile}
 TOX_UV_VERSION=${TOX_UV_VERSION:?set by the Makefile}
 UV_VERSION=${UV_VERSION:?set by the Makefile}
+
+# Written only by a real run (a --list run, as the test suite makes inside tox, leaves it be).
+links=$PWD/.tox/pythons
+rm -rf "$links" && mkdir -p "$links"
+for version in "${!found[@]}"; do ln -s "${found[$version]}" "$links/python$version"; done
 
 # tox-uv drives the uv it installs: pinned to the project's uv, not the newest.
 IFS=,

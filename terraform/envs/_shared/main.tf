@@ -22,7 +22,10 @@ provider "aws" {
 module "platform" {
   source = "../../modules/platform"
 
-  name                   = "${var.project}-${var.environment}"
+  name = "${var.project}-${var.environment}"
+  # dev and staging must tear down with data in them (a versioned bucket or a repository
+  # with images otherwise blocks destroy); prod keeps its data and its protection.
+  disposable             = var.environment != "prod"
   create_cluster         = var.create_cluster
   create_registry        = var.create_registry
   create_artifact_bucket = var.create_artifact_bucket
@@ -31,7 +34,9 @@ module "platform" {
   cluster                = var.cluster
   artifact_bucket        = var.artifact_bucket
   budget = var.budget == null ? null : merge(var.budget, {
-    # The budget counts only this environment's tagged spend.
-    cost_filter_tags = { project = var.project, env = var.environment }
+    # The budget counts the spend tagged with this environment. A tag filter cannot AND two
+    # tags (see modules/budget), so this assumes one platform per AWS account, as AWS's
+    # multi-account guidance has it; an account shared by projects needs a cost category.
+    cost_filter_tags = { env = var.environment }
   })
 }

@@ -89,7 +89,7 @@ resource "aws_budgets_budget" "monthly" {
 
     content {
       name = "TagKeyValue"
-      # Cost Explorer's tag filter syntax is user:<key>$<value>.
+      # Cost Explorer's tag filter syntax is user:<key>$<value>; one value (see the variable).
       values = [for k, v in var.cost_filter_tags : format("user:%s$%s", k, v)]
     }
   }

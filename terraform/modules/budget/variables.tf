@@ -21,9 +21,18 @@ variable "monthly_limit_usd" {
 }
 
 variable "cost_filter_tags" {
-  description = "Only costs carrying these tags count (e.g. { project = \"mlops\", env = \"dev\" }); empty counts the whole account."
+  description = "Only costs carrying this tag count (e.g. { env = \"dev\" }); empty counts the whole account."
   type        = map(string)
   default     = {}
+
+  validation {
+    # The values of one cost filter are combined with OR ("lists of dimension values are
+    # combined with OR when applying the filter": AWS Billing and Cost Management API
+    # Reference, Expression), and a budget takes one TagKeyValue filter. Two tags would
+    # therefore count spend carrying either of them, not both.
+    condition     = length(var.cost_filter_tags) <= 1
+    error_message = "Give one tag: AWS Budgets ORs the values of a tag filter, so two tags would count spend that carries either."
+  }
 }
 
 variable "actual_thresholds_percent" {

@@ -2,6 +2,7 @@ resource "aws_ecr_repository" "this" {
   for_each             = toset(var.repositories)
   name                 = each.value
   image_tag_mutability = "IMMUTABLE" # a tag names one image forever; deploys pin digests
+  force_delete         = var.force_delete
 
   image_scanning_configuration {
     scan_on_push = true

@@ -21,6 +21,12 @@ variable "untagged_expiry_days" {
   default     = 7
 }
 
+variable "force_delete" {
+  description = "Let `terraform destroy` delete repositories that still hold images (disposable environments only)."
+  type        = bool
+  default     = false
+}
+
 variable "kms_key_arn" {
   description = "KMS key for image encryption; null uses AES256."
   type        = string

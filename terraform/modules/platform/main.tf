@@ -33,6 +33,7 @@ module "registry" {
   count  = var.create_registry ? 1 : 0
 
   repositories = [for s in var.services : "${var.name}/${s}"]
+  force_delete = var.disposable
 }
 
 module "artifacts" {
@@ -41,6 +42,7 @@ module "artifacts" {
 
   name                  = coalesce(var.artifact_bucket.name, "${var.name}-artifacts-${data.aws_caller_identity.current.account_id}")
   prevent_destroy       = var.artifact_bucket.prevent_destroy
+  force_destroy         = var.disposable && !var.artifact_bucket.prevent_destroy
   transition_to_ia_days = var.artifact_bucket.transition_to_ia_days
 }
 

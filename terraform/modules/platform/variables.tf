@@ -15,6 +15,12 @@ variable "services" {
   default     = ["bankchurn", "carvision", "telecom"]
 }
 
+variable "disposable" {
+  description = "destroy removes the data too: empties the artifact bucket and deletes repositories holding images. For dev and staging; never prod."
+  type        = bool
+  default     = false
+}
+
 variable "create_cluster" {
   description = "Create the network and the EKS cluster."
   type        = bool

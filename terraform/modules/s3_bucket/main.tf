@@ -10,6 +10,8 @@ resource "aws_s3_bucket" "protected" {
   count  = var.prevent_destroy ? 1 : 0
   bucket = var.name
   tags   = var.tags
+  # force_destroy is always false here (the variables refuse both).
+  force_destroy = var.force_destroy
 
   lifecycle {
     prevent_destroy = true
@@ -20,9 +22,10 @@ resource "aws_s3_bucket" "this" {
   # checkov:skip=CKV_AWS_18: server access logs need a second bucket per bucket; audit S3 access with CloudTrail data events instead.
   # checkov:skip=CKV_AWS_144: cross-region replication is a disaster-recovery decision per organisation; versioning guards against loss.
   # checkov:skip=CKV2_AWS_62: nothing consumes bucket events in this platform.
-  count  = var.prevent_destroy ? 0 : 1
-  bucket = var.name
-  tags   = var.tags
+  count         = var.prevent_destroy ? 0 : 1
+  bucket        = var.name
+  tags          = var.tags
+  force_destroy = var.force_destroy
 }
 
 locals {

@@ -15,6 +15,17 @@ variable "prevent_destroy" {
   default     = false
 }
 
+variable "force_destroy" {
+  description = "Let `terraform destroy` empty the bucket first, every object version included (disposable environments only)."
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = !(var.force_destroy && var.prevent_destroy)
+    error_message = "force_destroy and prevent_destroy contradict each other; set one."
+  }
+}
+
 variable "kms_key_arn" {
   description = "KMS key for server-side encryption; null uses SSE-S3 (AES256)."
   type        = string

@@ -17,7 +17,7 @@ variables {
   name              = "mlops-dev-monthly"
   monthly_limit_usd = 150
   alert_emails      = ["team@example.com"]
-  cost_filter_tags  = { project = "mlops", env = "dev" }
+  cost_filter_tags  = { env = "dev" }
 }
 
 run "alerts_at_50_80_100_actual_and_100_forecast" {
@@ -38,7 +38,7 @@ run "alerts_at_50_80_100_actual_and_100_forecast" {
     error_message = "Each notification goes to the e-mails and the SNS topic."
   }
   assert {
-    condition     = one(aws_budgets_budget.monthly.cost_filter).values == tolist(["user:env$dev", "user:project$mlops"])
+    condition     = one(aws_budgets_budget.monthly.cost_filter).values == tolist(["user:env$dev"])
     error_message = "The budget must count only the environment's tagged costs."
   }
   assert {
@@ -82,4 +82,14 @@ run "rejects_a_zero_limit" {
   }
 
   expect_failures = [var.monthly_limit_usd]
+}
+
+run "refuses_two_tags_whose_filter_would_be_an_or" {
+  command = plan
+
+  variables {
+    cost_filter_tags = { project = "mlops", env = "dev" }
+  }
+
+  expect_failures = [var.cost_filter_tags]
 }

@@ -19,6 +19,23 @@ run "immutable_scanned_repositories_with_lifecycle" {
     condition     = alltrue([for p in aws_ecr_lifecycle_policy.this : length(jsondecode(p.policy).rules) == 2])
     error_message = "Each repository needs the untagged-expiry and keep-newest rules."
   }
+  assert {
+    condition     = alltrue([for r in aws_ecr_repository.this : !r.force_delete])
+    error_message = "By default a repository holding images refuses deletion."
+  }
+}
+
+run "disposable_repositories_are_deleted_with_their_images" {
+  command = plan
+
+  variables {
+    force_delete = true
+  }
+
+  assert {
+    condition     = alltrue([for r in aws_ecr_repository.this : r.force_delete])
+    error_message = "force_delete must reach every repository."
+  }
 }
 
 run "rejects_an_empty_list" {

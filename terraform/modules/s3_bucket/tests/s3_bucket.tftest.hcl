@@ -69,3 +69,27 @@ run "rejects_an_invalid_bucket_name" {
 
   expect_failures = [var.name]
 }
+
+run "a_disposable_bucket_is_emptied_on_destroy" {
+  command = plan
+
+  variables {
+    force_destroy = true
+  }
+
+  assert {
+    condition     = aws_s3_bucket.this[0].force_destroy
+    error_message = "force_destroy must reach the bucket, or destroy stops at its first object."
+  }
+}
+
+run "a_bucket_is_never_both_protected_and_disposable" {
+  command = plan
+
+  variables {
+    force_destroy   = true
+    prevent_destroy = true
+  }
+
+  expect_failures = [var.force_destroy]
+}
