@@ -3,6 +3,7 @@
 #   TAG           image tag (default: git short revision, or "dev")
 #   IMAGE_PREFIX  repository prefix (default: mlops)
 #   MODEL_DIR     trained models to bake in (default: models; run `make train` first)
+#   SOURCE        repository URL for the org.opencontainers.image.source label (optional)
 #   BASE_IMAGE    base image; default: the Dockerfile's pinned public image when it can be
 #                 pulled, else a local Debian base (scripts/make-local-base.sh) with wheels
 #                 downloaded on the host, so that `docker build` needs no network.
@@ -72,12 +73,15 @@ for s in "${services[@]}"; do
 done
 find "$context" -name __pycache__ -prune -exec rm -rf {} +
 
+# SOURCE (the repository URL) labels the images; CI sets it, the Dockerfile has a placeholder.
+source_arg=()
+[[ -z ${SOURCE:-} ]] || source_arg=(--build-arg SOURCE="$SOURCE")
 for s in "${services[@]}"; do
   image="$IMAGE_PREFIX/$s:$TAG"
   step "building $image on $BASE_IMAGE"
   DOCKER_BUILDKIT=0 docker build --quiet -f "$context/docker/Dockerfile" \
     --build-arg BASE_IMAGE="$BASE_IMAGE" --build-arg SERVICE="$s" \
-    --build-arg VERSION="$TAG" --build-arg REVISION="$revision" \
+    --build-arg VERSION="$TAG" --build-arg REVISION="$revision" "${source_arg[@]}" \
     -t "$image" "$context" >/dev/null
   size=$(docker image inspect -f '{{.Size}}' "$image" | awk '{printf "%.0f MB", $1/1e6}')
   printf '    %s  %s\n' "$image" "$size"

@@ -3,6 +3,7 @@
 import configparser
 import itertools
 import re
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.helpers import venv_tool
+from tests.helpers import free_port, venv_tool
 
 REPO = Path(__file__).resolve().parents[1]
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
@@ -282,3 +283,37 @@ def test_actionlint_reports_what_github_would_reject(tmp_path: Path) -> None:
     )
     done = _actionlint(bad)
     assert done.returncode == 1 and 'property "python" is not defined' in done.stdout
+
+
+def test_images_are_built_for_every_commit_whose_ci_passed() -> None:
+    workflow = _load(REPO / ".github/workflows/images.yml")
+    run = workflow["on"]["workflow_run"]
+    assert run == {"workflows": ["CI"], "types": ["completed"], "branches": ["main"]}
+    assert "push" not in workflow["on"], "a push would build before CI has passed"
+    assert "head_sha" in workflow["concurrency"]["group"], "one group per commit: none cancelled"
+    (job,) = workflow["jobs"].values()
+    assert "workflow_run.conclusion == 'success'" in job["if"]
+    assert job["env"]["COMMIT"].startswith("${{ github.event.workflow_run.head_sha")
+    (checkout,) = [s for s in job["steps"] if "actions/checkout" in s.get("uses", "")]
+    assert checkout["with"]["ref"] == "${{ env.COMMIT }}", "build the commit CI tested"
+    assert job["env"]["SOURCE"] == "${{ github.server_url }}/${{ github.repository }}"
+    assert "SOURCE" in (REPO / "scripts/build-images.sh").read_text()
+    runs = [s.get("run", "") for s in job["steps"]]
+    assert any(r.startswith("scripts/push-images.sh") for r in runs)
+    assert not any("docker push" in r for r in runs), "pushes go through the guard"
+
+
+def test_the_push_guard_fails_closed_when_the_registry_cannot_answer() -> None:
+    """The real docker CLI asks a loopback port where nothing listens: an unreadable state
+    must stop the run before any push, not read as "absent" and push over a tag."""
+    docker = shutil.which("docker")
+    if docker is None:
+        pytest.skip("no docker CLI (make test-tools installs it)")
+    done = subprocess.run(
+        [str(REPO / "scripts/push-images.sh"), "sha-test", f"127.0.0.1:{free_port()}/org",
+         "bankchurn", "carvision"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "cannot tell whether" in done.stderr and "bankchurn" in done.stderr
+    assert "carvision" not in done.stderr + done.stdout, "it stopped at the first unknown"
