@@ -24,6 +24,15 @@ def _bare_path(tmp_path: Path) -> str:
     return str(bin_dir)
 
 
+def _pyenv_with_this_python(root: Path) -> Path:
+    """A pyenv versions folder holding (a link to) the interpreter running the tests, which
+    the bare PATH may lack (Debian ships 3.11 only): the script must find it there."""
+    bin_dir = root / "versions" / f"{VERSION}.99" / "bin"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / f"python{VERSION}").symlink_to(Path(sys.executable).resolve())
+    return bin_dir / f"python{VERSION}"
+
+
 def _list(*versions: str, **env: str) -> subprocess.CompletedProcess[str]:
     base = {"HOME": os.environ.get("HOME", "/root"), "PATH": BARE_PATH, "UV": uv_binary()}
     return subprocess.run(
@@ -34,13 +43,10 @@ def _list(*versions: str, **env: str) -> subprocess.CompletedProcess[str]:
 
 def test_an_interpreter_only_in_a_pyenv_versions_folder_is_found(tmp_path: Path) -> None:
     """No Python on PATH; this one is found under PYENV_ROOT/versions, as pyenv installs it."""
-    bin_dir = tmp_path / "versions" / f"{VERSION}.99" / "bin"
-    bin_dir.mkdir(parents=True)
-    real = Path(sys.executable).resolve()
-    (bin_dir / f"python{VERSION}").symlink_to(real)
+    python = _pyenv_with_this_python(tmp_path)
     done = _list(VERSION, PYENV_ROOT=str(tmp_path), PATH=_bare_path(tmp_path))
     assert done.returncode == 0, done.stderr
-    assert f"Python {VERSION} is {bin_dir / f'python{VERSION}'}" in done.stdout
+    assert f"Python {VERSION} is {python}" in done.stdout
     factors = ("kit", "bankchurn", "carvision", "telecom")
     envs = " ".join(f"py{VERSION.replace('.', '')}-{f}" for f in factors)
     assert f"would run {envs}" in done.stdout
@@ -51,12 +57,15 @@ def test_listing_leaves_the_interpreter_links_of_a_real_run_alone(tmp_path: Path
     run's later environments find their interpreters by."""
     links = REPO / ".tox" / "pythons"
     before = sorted((p.name, os.readlink(p)) for p in links.iterdir()) if links.is_dir() else None
-    assert _list(VERSION, PYENV_ROOT=str(tmp_path)).returncode == 0
+    _pyenv_with_this_python(tmp_path)
+    listed = _list(VERSION, PYENV_ROOT=str(tmp_path))
+    assert listed.returncode == 0, listed.stderr
     after = sorted((p.name, os.readlink(p)) for p in links.iterdir()) if links.is_dir() else None
     assert after == before
 
 
 def test_a_version_with_no_interpreter_is_skipped_by_name(tmp_path: Path) -> None:
+    _pyenv_with_this_python(tmp_path)
     done = _list("3.99", VERSION, PYENV_ROOT=str(tmp_path))
     assert "skipping Python 3.99: no CPython 3.99 on PATH, in pyenv's versions" in done.stderr
     nothing = _list("3.99", PYENV_ROOT=str(tmp_path))
