@@ -2,8 +2,9 @@
 # Run the tox Python matrix (py3XX-{kit,bankchurn,carvision,telecom}) with every CPython of
 # 3.11-3.13 this machine has: on PATH, in pyenv's versions folder, or among uv's managed
 # Pythons. uv cannot use pyenv's shims, so each interpreter found (a shim resolves to the
-# one it runs) is linked into one folder that goes first on PATH. A version is skipped only when no interpreter for
-# it exists, and the run says so; with MATRIX_REQUIRED=1 a missing version fails the run.
+# one it runs) is linked into one folder that goes first on PATH. A version is skipped only
+# when no interpreter for it exists, and the run says so; with MATRIX_REQUIRED=1 a missing
+# version fails the run.
 #   scripts/test-matrix.sh [--list] [3.11 3.12 ...]
 #     env: UV, TOX_VERSION, TOX_UV_VERSION, UV_VERSION; --list: name interpreters and envs only
 set -euo pipefail
@@ -15,7 +16,7 @@ list_only=0
 versions=("$@")
 [[ ${#versions[@]} -gt 0 ]] || versions=(3.11 3.12 3.13)
 
-# Prints the real path of a working CPython $1 (e.g. 3.12), or nothing.
+# Prints the executable of a working CPython $1 (e.g. 3.12), as it names itself, or nothing.
 find_python() {
   local version=$1 candidate real
   local -a candidates

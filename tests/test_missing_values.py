@@ -20,10 +20,6 @@ from tests.helpers import client, make_app
 ROWS = 40
 
 
-def _optional(service: Trained) -> list[str]:
-    return [c.name for c in service.definition.dataset.columns if not c.required]
-
-
 def _value(item: dict[str, Any]) -> float:
     return float(item["probability"] if "probability" in item else item["prediction"])
 
@@ -33,7 +29,8 @@ def _blanked(service: Trained) -> pd.DataFrame:
     reads an empty cell)."""
     X, _, _ = load_training_data(service.data_path, service.definition.dataset)
     rows = X.sample(n=ROWS, random_state=3).reset_index(drop=True)
-    for name in _optional(service):  # each keeps its dtype: categories stay object columns
+    # Column by column, so each keeps its dtype: categories stay object columns.
+    for name in service.definition.dataset.optional_features:
         rows[name] = rows[name].mask(np.ones(len(rows), dtype=bool))
     return rows
 
@@ -45,7 +42,7 @@ def api(service: Trained) -> TestClient:
 
 def test_training_keeps_every_row_whose_blanks_are_optional(service: Trained) -> None:
     report: Any = service.metadata["training_data"]
-    optional = _optional(service)
+    optional = service.definition.dataset.optional_features
     assert not [r for r in report["dropped"] if r.split()[0] in optional], report["dropped"]
     if service.definition.name == "bankchurn":  # its only mess is the blank Tenure
         assert report["rows_used"] == report["rows_read"]
@@ -58,7 +55,7 @@ def test_null_and_omitted_fields_predict_as_the_pipeline_does(
 ) -> None:
     service = trained_models[name]
     api = client(make_app(service.definition, service.runtime(), max_batch_size=ROWS))
-    optional = _optional(service)
+    optional = service.definition.dataset.optional_features
     assert optional
     rows = _blanked(service)
     pipeline, _ = load_artifact(service.model_path, service.definition.name)
@@ -71,7 +68,7 @@ def test_null_and_omitted_fields_predict_as_the_pipeline_does(
 
     body_of = service.definition.request_model.body_from_record
     with_nulls = [body_of(r) for r in rows.to_dict("records")]
-    assert all(b[name] is None for b in with_nulls for name in optional)
+    assert all(b[field] is None for b in with_nulls for field in optional)
     omitted = [{k: v for k, v in b.items() if k not in optional} for b in with_nulls]
     for instances in (with_nulls, omitted):
         response = api.post("/predict/batch", json={"instances": instances})
@@ -105,9 +102,9 @@ def test_a_fill_in_the_feature_spec_reaches_the_model_on_both_paths(
 def test_null_is_refused_for_a_feature_the_data_never_leaves_blank(
     service: Trained, api: TestClient
 ) -> None:
-    required = [c.name for c in service.definition.dataset.columns if c.required]
+    required = service.definition.dataset.required_features
     if service.definition.name == "telecom":
-        assert required == list(service.definition.features.inputs), "telecom takes no blanks"
+        assert required == service.definition.features.inputs, "telecom takes no blanks"
     body = dict(service.definition.examples[0]) | {required[0]: None}
     response = api.post("/predict", json=body)
     assert response.status_code == 422
@@ -124,7 +121,7 @@ def test_the_openapi_document_marks_exactly_the_optional_fields_nullable(
         for name, schema in row["properties"].items()
         if {"type": "null"} in schema.get("anyOf", [])
     }
-    optional = set(_optional(service))
+    optional = set(service.definition.dataset.optional_features)
     assert nullable == optional
     assert not optional & set(row.get("required", []))
     content = document["paths"]["/predict"]["post"]["requestBody"]["content"]

@@ -253,10 +253,8 @@ def test_state_lives_in_the_bootstrapped_bucket_and_the_lock_is_exclusive(
     (statement,) = json.loads(s3.get_bucket_policy(Bucket=STATE_BUCKET)["Policy"])["Statement"]
     assert statement["Effect"] == "Deny"
     assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    # moto checks bucket policies without their conditions (s3/responses.py, get_permission),
-    # so this TLS-only Deny would refuse every request, TLS or not. Its content is verified
-    # above; it is removed so that the bucket can serve as a backend under moto.
-    s3.delete_bucket_policy(Bucket=STATE_BUCKET)
+    # Its content is verified above; removed, the bucket can serve as a backend under moto.
+    _allow_under_moto(aws, STATE_BUCKET)
 
     # 2. the dev root keeps its state in the bucket.
     dev = workdir / "envs" / "dev"
@@ -356,8 +354,9 @@ OCI_MANIFEST = json.dumps(
 
 
 def _allow_under_moto(aws: dict[str, str], bucket: str) -> None:
-    """moto applies a bucket policy's Deny without its condition (see the state test), so the
-    TLS-only policy would refuse these TLS requests; it is removed before data goes in."""
+    """moto checks bucket policies without their conditions (s3/responses.py,
+    get_permission), so the TLS-only Deny would refuse every request, TLS or not: it is
+    removed (after its content has been checked) before the bucket is used."""
     _client(aws, "s3").delete_bucket_policy(Bucket=bucket)
 
 

@@ -49,7 +49,7 @@ def test_bad_values_are_dropped_or_blanked_and_always_counted(tmp_path: Path) ->
         "Geography missing": 1,
     }
     assert report.rows_used == len(X) == 292
-    required = [c.name for c in CHURN.columns if c.required]
+    required = list(CHURN.required_features)
     assert X[required].notna().all().all(), "a required feature reached training blank"
     assert report.rows_read == report.rows_used + sum(report.dropped.values())
 

@@ -10,8 +10,7 @@ resource "aws_s3_bucket" "protected" {
   count  = var.prevent_destroy ? 1 : 0
   bucket = var.name
   tags   = var.tags
-  # force_destroy is always false here (the variables refuse both).
-  force_destroy = var.force_destroy
+  # No force_destroy: the variables refuse it together with prevent_destroy.
 
   lifecycle {
     prevent_destroy = true

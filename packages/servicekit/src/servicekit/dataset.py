@@ -36,6 +36,15 @@ class DatasetContract:
         return tuple(c.name for c in self.columns)
 
     @property
+    def optional_features(self) -> tuple[str, ...]:
+        """Features the file may leave blank: nullable and omittable in the API."""
+        return tuple(c.name for c in self.columns if not c.required)
+
+    @property
+    def required_features(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    @property
     def ignored_columns(self) -> tuple[str, ...]:
         """Header columns that are not model inputs (IDs, names, dates), read and ignored."""
         used = {*self.feature_names, self.target}

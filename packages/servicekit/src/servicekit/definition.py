@@ -78,7 +78,7 @@ def check_inputs_agree(
         if have != set(spec.inputs):
             raise TypeError(f"{what} features {sorted(have)} differ from the feature spec's "
                             f"inputs {sorted(spec.inputs)}")  # fmt: skip
-    optional = {c.name for c in contract.columns if not c.required}
+    optional = set(contract.optional_features)
     if request_model.nullable_fields != optional:
         raise TypeError(f"nullable request fields {sorted(request_model.nullable_fields)} must be "
                         f"the contract's optional columns {sorted(optional)}")  # fmt: skip

@@ -159,8 +159,8 @@ def load_training_data(
     X = pd.DataFrame(features)[rows.keep].reset_index(drop=True)
     y = y[rows.keep].reset_index(drop=True)
     report.rows_used = len(X)
-    optional = [c.name for c in contract.columns if not c.required]
-    report.missing = {str(c): int(n) for c, n in X[optional].isna().sum().items() if n}
+    blanks = X[list(contract.optional_features)].isna().sum()
+    report.missing = {str(c): int(n) for c, n in blanks.items() if n}
     if report.rows_used < MIN_USABLE_ROWS:
         reasons = "; ".join(f"{n} {r}" for r, n in report.dropped.items()) or "no rows"
         raise DataError(f"only {report.rows_used} usable rows in {path} ({reasons})")
