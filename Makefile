@@ -140,6 +140,8 @@ prometheus: ## Run Prometheus on 127.0.0.1:9090 against the APIs of `make serve`
 TF ?= terraform
 ENV ?= dev
 TF_ENVS := dev staging prod
+# Roots applied once per account, apart from the environments.
+TF_ACCOUNT_ROOTS := bootstrap cost-allocation-tags
 
 .PHONY: tf-fmt
 tf-fmt: ## Format all Terraform files
@@ -147,13 +149,13 @@ tf-fmt: ## Format all Terraform files
 
 .PHONY: tf-validate
 tf-validate: ## init -backend=false + validate every root and module
-	@for d in terraform/bootstrap terraform/modules/* $(TF_ENVS:%=terraform/envs/%); do \
+	@for d in $(TF_ACCOUNT_ROOTS:%=terraform/%) terraform/modules/* $(TF_ENVS:%=terraform/envs/%); do \
 		echo "==> $$d"; $(TF) -chdir=$$d init -backend=false -input=false >/dev/null && $(TF) -chdir=$$d validate; \
 	done
 
 .PHONY: tf-test
-tf-test: ## terraform test (mock provider) for every module and environment
-	@for d in terraform/modules/* $(TF_ENVS:%=terraform/envs/%); do \
+tf-test: ## terraform test (mock provider) for every module and root
+	@for d in $(TF_ACCOUNT_ROOTS:%=terraform/%) terraform/modules/* $(TF_ENVS:%=terraform/envs/%); do \
 		[[ -d $$d/tests ]] || continue; echo "==> $$d"; \
 		$(TF) -chdir=$$d init -backend=false -input=false >/dev/null && $(TF) -chdir=$$d test; \
 	done
@@ -165,7 +167,7 @@ tf-plan: ## Plan one environment against its remote state: make tf-plan ENV=stag
 
 .PHONY: tf-lock
 tf-lock: ## Record provider hashes for Linux and macOS, amd64 and arm64, in every root's lock file (needs the registry)
-	@for d in terraform/bootstrap $(TF_ENVS:%=terraform/envs/%); do $(TF) -chdir=$$d providers lock \
+	@for d in $(TF_ACCOUNT_ROOTS:%=terraform/%) $(TF_ENVS:%=terraform/envs/%); do $(TF) -chdir=$$d providers lock \
 		-platform=linux_amd64 -platform=linux_arm64 -platform=darwin_amd64 -platform=darwin_arm64; done
 
 ##@ Kubernetes (kind)

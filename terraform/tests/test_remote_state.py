@@ -170,6 +170,14 @@ def test_the_network_module_applies_and_its_flow_log_role_is_least_privilege(
     """The network module alone (dev applies it only with a cluster), flow logs on."""
     network = copy_terraform(tmp_path) / "modules" / "network"
     terraform.run(network, "init", "-input=false", "-backend=false", **aws)
+    # A zone the region does not have is refused against what DescribeAvailabilityZones says.
+    wrong = terraform.run(
+        network, "plan", "-input=false", "-no-color",
+        "-var", "name=mlops-net-test",
+        "-var", 'availability_zones=["eu-west-1a", "eu-west-1z"]',
+        check=False, **aws,
+    )  # fmt: skip
+    assert wrong.returncode != 0 and '["eu-west-1z"] are not available zones' in wrong.stderr
     terraform.run(
         network,
         "apply", "-auto-approve", "-input=false",
@@ -429,3 +437,61 @@ def test_only_force_destroy_lets_a_bucket_with_data_be_destroyed(
         assert done.returncode == 0, done.stderr
     else:
         assert done.returncode != 0 and "BucketNotEmpty" in done.stderr
+
+
+def test_destroy_protection_comes_and_goes_without_replacing_the_bucket(
+    terraform: Terraform, tmp_path: Path, aws: dict[str, str]
+) -> None:
+    """prevent_destroy adds and removes a guard beside one bucket address: protecting never
+    recreates the bucket, and lifting the protection takes a deliberate state rm."""
+    module = copy_terraform(tmp_path) / "modules" / "s3_bucket"
+    bucket = "guarded-artifacts"
+
+    def tf(
+        command: str, *, protect: bool, force: bool = False, out: str = ""
+    ) -> subprocess.CompletedProcess[str]:
+        flags = ("-var", f"name={bucket}", "-var", f"prevent_destroy={str(protect).lower()}",
+                 "-var", f"force_destroy={str(force).lower()}")  # fmt: skip
+        extra = ("-auto-approve",) if command in ("apply", "destroy") else ("-detailed-exitcode",)
+        extra += (f"-out={out}",) if out else ()
+        return terraform.run(
+            module, command, "-input=false", "-no-color", *extra, *flags, check=False, **aws
+        )
+
+    terraform.run(module, "init", "-input=false", "-backend=false", **aws)
+    assert tf("apply", protect=False).returncode == 0
+    s3 = _client(aws, "s3")
+    created = {b["Name"]: b["CreationDate"] for b in s3.list_buckets()["Buckets"]}[bucket]
+
+    # Unprotected to protected: the guard is added, the bucket is untouched.
+    protect = tf("apply", protect=True)
+    assert "Apply complete! Resources: 1 added, 0 changed, 0 destroyed." in protect.stdout
+    _allow_under_moto(aws, bucket)
+    s3.put_object(Bucket=bucket, Key="models/model.joblib", Body=b"model")
+    refused = tf("destroy", protect=True)
+    assert refused.returncode != 0 and "Instance cannot be destroyed" in refused.stderr
+
+    # The variable alone cannot lift the protection ...
+    flipped = tf("plan", protect=False)
+    assert flipped.returncode == 1 and "Instance cannot be destroyed" in flipped.stderr
+    # ... the documented state rm of the guard can, and leaves the bucket as it is.
+    terraform.run(module, "state", "rm", "terraform_data.destroy_guard[0]", **aws)
+    assert tf("plan", protect=False, out="lifted.tfplan").returncode in (0, 2)
+    shown = terraform.run(module, "show", "-json", "lifted.tfplan", **aws)
+    actions = {
+        c["address"]: c["change"]["actions"] for c in json.loads(shown.stdout)["resource_changes"]
+    }
+    assert actions["aws_s3_bucket.this"] == ["no-op"], "lifting the protection changed the bucket"
+    # (moto's bucket policy was removed above, so the plan adds it back; nothing else moves.)
+    assert {a for a, act in actions.items() if act != ["no-op"]} <= {
+        "aws_s3_bucket_policy.tls_only"
+    }
+    assert {b["Name"]: b["CreationDate"] for b in s3.list_buckets()["Buckets"]}[bucket] == created
+    assert s3.get_object(Bucket=bucket, Key="models/model.joblib")["Body"].read() == b"model"
+
+    # Now it can be made disposable in place, and destroyed.
+    disposable = tf("apply", protect=False, force=True)
+    assert "1 changed, 0 destroyed." in disposable.stdout  # (and moto's policy re-added)
+    _allow_under_moto(aws, bucket)
+    assert tf("destroy", protect=False, force=True).returncode == 0
+    assert bucket not in {b["Name"] for b in s3.list_buckets()["Buckets"]}

@@ -7,7 +7,8 @@ import pytest
 
 from terraform.tests.conftest import ENVIRONMENTS, MODULES, TERRAFORM_DIR, Terraform
 
-ROOTS = ["bootstrap", *(f"envs/{e}" for e in ENVIRONMENTS)]
+ACCOUNT_ROOTS = ["bootstrap", "cost-allocation-tags"]
+ROOTS = [*ACCOUNT_ROOTS, *(f"envs/{e}" for e in ENVIRONMENTS)]
 # hashicorp/aws 5.100.0: the SHA-256 of the zip of every platform it is released for (linux
 # and darwin on amd64 and arm64 among them), from its signed SHA256SUMS, as `terraform init`
 # against the registry records them. Checked on 2026-12-02 against seven
@@ -51,7 +52,7 @@ def test_validates(terraform: Terraform, workdir: Path, path: str) -> None:
 @pytest.mark.parametrize(
     "path",
     [f"modules/{m.name}" for m in MODULES if (m / "tests").is_dir()]
-    + [f"envs/{e}" for e in ENVIRONMENTS],
+    + [r for r in ROOTS if (TERRAFORM_DIR / r / "tests").is_dir()],
 )
 def test_terraform_test_suites_pass(terraform: Terraform, workdir: Path, path: str) -> None:
     terraform.run(workdir / path, "init", "-backend=false", "-input=false")
@@ -93,6 +94,20 @@ def test_every_root_locks_the_provider_for_every_platform(root: str) -> None:
 def test_make_tf_lock_covers_every_root_and_four_platforms() -> None:
     makefile = (TERRAFORM_DIR.parent / "Makefile").read_text()
     (recipe,) = re.findall(r"^tf-lock:.*\n((?:\t.*\n)+)", makefile, re.M)
-    assert "terraform/bootstrap" in recipe and "$(TF_ENVS:%=terraform/envs/%)" in recipe
+    assert "$(TF_ACCOUNT_ROOTS:%=terraform/%)" in recipe
+    assert "$(TF_ENVS:%=terraform/envs/%)" in recipe
+    (account_roots,) = re.findall(r"^TF_ACCOUNT_ROOTS := (.*)$", makefile, re.M)
+    assert account_roots.split() == ACCOUNT_ROOTS
     for platform in ("linux_amd64", "linux_arm64", "darwin_amd64", "darwin_arm64"):
         assert f"-platform={platform}" in recipe
+
+
+def test_no_environment_activates_cost_allocation_tags() -> None:
+    """Activation fails until a key has reached billing data (a day) and in member accounts;
+    only the separate cost-allocation-tags root may do it, so no environment's apply fails."""
+    declaring = {
+        path.parent.relative_to(TERRAFORM_DIR).as_posix()
+        for path in TERRAFORM_DIR.rglob("*.tf")
+        if ".terraform" not in path.parts and "aws_ce_cost_allocation_tag" in path.read_text()
+    }
+    assert declaring == {"cost-allocation-tags"}

@@ -9,13 +9,14 @@ locals {
     owner      = var.owner
     managed-by = "terraform"
   }
+  tags = merge(var.extra_tags, local.cost_tags)
 }
 
 provider "aws" {
   region = var.region
 
   default_tags {
-    tags = merge(var.extra_tags, local.cost_tags)
+    tags = local.tags
   }
 }
 
@@ -26,6 +27,7 @@ module "platform" {
   # dev and staging must tear down with data in them (a versioned bucket or a repository
   # with images otherwise blocks destroy); prod keeps its data and its protection.
   disposable             = var.environment != "prod"
+  tags                   = local.tags
   create_cluster         = var.create_cluster
   create_registry        = var.create_registry
   create_artifact_bucket = var.create_artifact_bucket

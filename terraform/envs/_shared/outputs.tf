@@ -37,3 +37,8 @@ output "node_group_scaling" {
   description = "min/max/desired size of each node pool."
   value       = module.platform.node_group_scaling
 }
+
+output "node_resource_tags" {
+  description = "Tags on the nodes' instances, volumes and network interfaces, by pool."
+  value       = module.platform.node_resource_tags
+}

@@ -21,8 +21,9 @@ variable "project" {
   default     = "mlops"
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,20}$", var.project))
-    error_message = "project must be a lower-case slug of 2-21 characters."
+    # "<project>-staging", the longest environment name, must fit the platform module's 31.
+    condition     = can(regex("^[a-z][a-z0-9-]{1,22}$", var.project))
+    error_message = "project must be a lower-case slug of 2-23 characters."
   }
 }
 
@@ -82,12 +83,19 @@ variable "network" {
     flow_log_retention = optional(number, 30)
   })
   default = null
+
+  validation {
+    # A zone name is its region's name and a letter; the network module also checks them
+    # against the zones the region actually offers.
+    condition     = var.network == null || alltrue([for z in var.network.availability_zones : can(regex("^${var.region}[a-z]$", z))])
+    error_message = "network.availability_zones must be zones of var.region (its name and a letter, e.g. ${var.region}a)."
+  }
 }
 
 variable "cluster" {
   description = "EKS version, API access and node groups."
   type = object({
-    kubernetes_version           = optional(string, "1.34")
+    kubernetes_version           = optional(string, "1.35")
     endpoint_public_access_cidrs = optional(list(string), [])
     system_node_group            = optional(any, {})
     spot_node_group              = optional(any, {})
@@ -109,9 +117,8 @@ variable "artifact_bucket" {
 variable "budget" {
   description = "Monthly budget in USD and who is alerted."
   type = object({
-    monthly_limit_usd             = number
-    alert_emails                  = list(string)
-    activate_cost_allocation_tags = optional(bool, false)
+    monthly_limit_usd = number
+    alert_emails      = list(string)
   })
   default = null
 }

@@ -1,5 +1,5 @@
 # prod: three AZs, a NAT gateway per AZ, three on-demand nodes plus spot burst capacity,
-# protected artifacts, and the account-wide cost allocation tags activated here.
+# protected artifacts.
 environment = "prod"
 owner       = "platform-team@example.com"
 
@@ -23,7 +23,6 @@ artifact_bucket = {
 }
 
 budget = {
-  monthly_limit_usd             = 1500
-  alert_emails                  = ["platform-team@example.com", "finops@example.com"]
-  activate_cost_allocation_tags = true
+  monthly_limit_usd = 1500
+  alert_emails      = ["platform-team@example.com", "finops@example.com"]
 }

@@ -1,5 +1,7 @@
 data "aws_caller_identity" "current" {}
 
+data "aws_partition" "current" {}
+
 locals {
   notifications = concat(
     [for p in var.actual_thresholds_percent : { type = "ACTUAL", threshold = p }],
@@ -21,7 +23,7 @@ data "aws_iam_policy_document" "sns_key" {
 
     principals {
       type        = "AWS"
-      identifiers = ["arn:aws:iam::${data.aws_caller_identity.current.account_id}:root"]
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
     }
   }
 
@@ -106,10 +108,4 @@ resource "aws_budgets_budget" "monthly" {
       subscriber_sns_topic_arns  = var.create_sns_topic ? [aws_sns_topic.alerts[0].arn] : []
     }
   }
-}
-
-resource "aws_ce_cost_allocation_tag" "this" {
-  for_each = var.activate_cost_allocation_tags ? toset(var.cost_allocation_tag_keys) : toset([])
-  tag_key  = each.value
-  status   = "Active"
 }

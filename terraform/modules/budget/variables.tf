@@ -63,15 +63,3 @@ variable "create_sns_topic" {
   type        = bool
   default     = true
 }
-
-variable "activate_cost_allocation_tags" {
-  description = "Activate the tag keys for cost allocation (account-wide: enable in one root only)."
-  type        = bool
-  default     = false
-}
-
-variable "cost_allocation_tag_keys" {
-  description = "Tag keys to activate for cost allocation."
-  type        = list(string)
-  default     = ["project", "env", "owner"]
-}

@@ -80,6 +80,12 @@ resource "aws_eks_cluster" "this" {
     bootstrap_cluster_creator_admin_permissions = true
   }
 
+  # At the end of standard support EKS upgrades the control plane, instead of moving it to
+  # extended support, which bills six times the hourly cluster fee.
+  upgrade_policy {
+    support_type = "STANDARD"
+  }
+
   encryption_config {
     resources = ["secrets"]
 
@@ -137,6 +143,43 @@ locals {
   )
 }
 
+# A launch template per pool, because managed node groups do not pass their tags on: only
+# tag_specifications put the cost tags on the instances and volumes, the largest spend.
+resource "aws_launch_template" "node" {
+  for_each               = local.node_groups
+  name                   = "${var.cluster_name}-${each.key}"
+  update_default_version = true
+
+  block_device_mappings {
+    device_name = "/dev/xvda" # the root volume of EKS's Amazon Linux 2023 AMIs
+
+    ebs {
+      volume_size           = each.value.disk_size_gb
+      volume_type           = "gp3"
+      encrypted             = true
+      delete_on_termination = true
+    }
+  }
+
+  # IMDSv2 only, and a hop limit of 1, so that pods (one network hop further) cannot take
+  # the node role's credentials: they get their own roles through Pod Identity, and the EBS
+  # CSI driver reads its zone from the node's topology labels instead.
+  metadata_options {
+    http_endpoint               = "enabled"
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 1
+  }
+
+  dynamic "tag_specifications" {
+    for_each = toset(["instance", "volume", "network-interface"])
+
+    content {
+      resource_type = tag_specifications.value
+      tags          = merge(var.tags, { Name = "${var.cluster_name}-${each.key}" })
+    }
+  }
+}
+
 resource "aws_eks_node_group" "this" {
   for_each        = local.node_groups
   cluster_name    = aws_eks_cluster.this.name
@@ -145,9 +188,13 @@ resource "aws_eks_node_group" "this" {
   subnet_ids      = var.subnet_ids
   capacity_type   = each.value.capacity_type
   instance_types  = each.value.instance_types
-  disk_size       = each.value.disk_size_gb
   version         = var.kubernetes_version
   labels          = each.value.labels
+
+  launch_template {
+    name    = aws_launch_template.node[each.key].name
+    version = aws_launch_template.node[each.key].latest_version
+  }
 
   scaling_config {
     min_size     = each.value.min_size

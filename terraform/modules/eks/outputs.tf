@@ -32,3 +32,11 @@ output "addons" {
   description = "Names of the EKS add-ons installed on the cluster."
   value       = sort(keys(aws_eks_addon.this))
 }
+
+output "node_resource_tags" {
+  description = "Tags each pool's launch template gives its instances, volumes and network interfaces."
+  value = {
+    for pool, template in aws_launch_template.node :
+    pool => { for spec in template.tag_specifications : spec.resource_type => spec.tags }
+  }
+}

@@ -12,11 +12,14 @@ variable "cluster_name" {
 variable "kubernetes_version" {
   description = "Kubernetes minor version of the control plane and node groups."
   type        = string
-  default     = "1.34"
+  default     = "1.35"
 
   validation {
-    condition     = contains(["1.32", "1.33", "1.34", "1.35"], var.kubernetes_version)
-    error_message = "kubernetes_version must be an EKS version in standard support (1.32-1.35)."
+    # Versions in EKS standard support on 2026-12-02 (AWS's release calendar: 1.34's ended
+    # that day, 1.35's ends 2027-03-27); older ones bill extended support per cluster hour.
+    # Add a version when EKS releases it, and drop it when its standard support ends.
+    condition     = contains(["1.35", "1.36"], var.kubernetes_version)
+    error_message = "kubernetes_version must be an EKS version in standard support (1.35 or 1.36)."
   }
 }
 
@@ -65,6 +68,12 @@ variable "spot_node_group" {
     condition     = var.spot_node_group.min_size >= 0 && var.spot_node_group.min_size <= var.spot_node_group.max_size
     error_message = "spot_node_group needs 0 <= min_size <= max_size."
   }
+}
+
+variable "tags" {
+  description = "Tags for the nodes' instances, volumes and network interfaces (the provider's default_tags do not reach them): the environment's cost tags."
+  type        = map(string)
+  default     = {}
 }
 
 variable "log_retention_days" {

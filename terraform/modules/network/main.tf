@@ -8,11 +8,34 @@ locals {
   cluster_tag = var.cluster_name == null ? {} : { "kubernetes.io/cluster/${var.cluster_name}" = "shared" }
 }
 
+# Those of the typed zones that the provider's region offers (Local and Wavelength Zones,
+# which need an opt-in, excluded): all of them must be there.
+data "aws_availability_zones" "available" {
+  state = "available"
+
+  filter {
+    name   = "zone-name"
+    values = var.availability_zones
+  }
+
+  filter {
+    name   = "opt-in-status"
+    values = ["opt-in-not-required"]
+  }
+}
+
 resource "aws_vpc" "this" {
   cidr_block           = var.cidr_block
   enable_dns_hostnames = true
   enable_dns_support   = true
   tags                 = { Name = var.name }
+
+  lifecycle {
+    precondition {
+      condition     = length(setsubtract(var.availability_zones, data.aws_availability_zones.available.names)) == 0
+      error_message = "availability_zones ${jsonencode(setsubtract(var.availability_zones, data.aws_availability_zones.available.names))} are not available zones of the provider's region ${jsonencode(data.aws_availability_zones.available.names)}."
+    }
+  }
 }
 
 # The default security group allows all traffic between its members: strip it of every rule.

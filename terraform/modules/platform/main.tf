@@ -26,6 +26,7 @@ module "eks" {
   system_node_group            = var.cluster.system_node_group
   spot_node_group              = var.cluster.spot_node_group
   log_retention_days           = var.cluster.log_retention_days
+  tags                         = var.tags
 }
 
 module "registry" {
@@ -50,9 +51,8 @@ module "budget" {
   source = "../budget"
   count  = var.create_budget ? 1 : 0
 
-  name                          = "${var.name}-monthly"
-  monthly_limit_usd             = var.budget.monthly_limit_usd
-  alert_emails                  = var.budget.alert_emails
-  cost_filter_tags              = var.budget.cost_filter_tags
-  activate_cost_allocation_tags = var.budget.activate_cost_allocation_tags
+  name              = "${var.name}-monthly"
+  monthly_limit_usd = var.budget.monthly_limit_usd
+  alert_emails      = var.budget.alert_emails
+  cost_filter_tags  = var.budget.cost_filter_tags
 }

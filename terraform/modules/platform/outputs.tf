@@ -32,3 +32,8 @@ output "node_group_scaling" {
   description = "min/max/desired size of each node pool."
   value       = one(module.eks[*].node_group_scaling)
 }
+
+output "node_resource_tags" {
+  description = "Tags on the nodes' instances, volumes and network interfaces, by pool."
+  value       = one(module.eks[*].node_resource_tags)
+}

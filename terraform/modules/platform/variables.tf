@@ -4,9 +4,17 @@ variable "name" {
   default     = null
 
   validation {
-    condition     = var.name != null && can(regex("^[a-z][a-z0-9-]{1,24}$", var.name))
-    error_message = "name must be 2-25 lower-case letters, digits and hyphens."
+    # The tightest limit of the modules it names: network's 31 characters (the others allow
+    # more: eks 39, the artifact bucket's 63 less "-artifacts-<account>").
+    condition     = var.name != null && can(regex("^[a-z][a-z0-9-]{1,30}$", var.name))
+    error_message = "name must be 2-31 lower-case letters, digits and hyphens."
   }
+}
+
+variable "tags" {
+  description = "The environment's tags (the provider's default_tags), for what default_tags cannot reach: the nodes' instances and volumes."
+  type        = map(string)
+  default     = {}
 }
 
 variable "services" {
@@ -60,7 +68,7 @@ variable "network" {
 variable "cluster" {
   description = "EKS version, API access and node groups (see modules/eks)."
   type = object({
-    kubernetes_version           = optional(string, "1.34")
+    kubernetes_version           = optional(string, "1.35")
     endpoint_public_access_cidrs = optional(list(string), [])
     system_node_group            = optional(any, {})
     spot_node_group              = optional(any, {})
@@ -80,12 +88,11 @@ variable "artifact_bucket" {
 }
 
 variable "budget" {
-  description = "Monthly budget in USD, alert e-mails, cost allocation tag activation (see modules/budget)."
+  description = "Monthly budget in USD and alert e-mails (see modules/budget)."
   type = object({
-    monthly_limit_usd             = number
-    alert_emails                  = list(string)
-    cost_filter_tags              = optional(map(string), {})
-    activate_cost_allocation_tags = optional(bool, false)
+    monthly_limit_usd = number
+    alert_emails      = list(string)
+    cost_filter_tags  = optional(map(string), {})
   })
   default = null
 }

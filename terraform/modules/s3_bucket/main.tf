@@ -1,38 +1,37 @@
 # A private, versioned, encrypted bucket reachable only over TLS.
-#
-# `prevent_destroy` must be a literal, so the bucket exists in one of two resource blocks
-# chosen by `count`; everything else refers to `local.bucket`.
 
-resource "aws_s3_bucket" "protected" {
+resource "aws_s3_bucket" "this" {
   # checkov:skip=CKV_AWS_18: server access logs need a second bucket per bucket; audit S3 access with CloudTrail data events instead.
   # checkov:skip=CKV_AWS_144: cross-region replication is a disaster-recovery decision per organisation; versioning guards against loss.
   # checkov:skip=CKV2_AWS_62: nothing consumes bucket events in this platform.
-  count  = var.prevent_destroy ? 1 : 0
-  bucket = var.name
-  tags   = var.tags
-  # No force_destroy: the variables refuse it together with prevent_destroy.
+  bucket        = var.name
+  tags          = var.tags
+  force_destroy = var.force_destroy
+}
+
+# Destroy protection that leaves the bucket at one address. `prevent_destroy` must be a
+# literal, so it sits on this guard, which exists only while the bucket is protected and is
+# replaced whenever the bucket would be (its id turns unknown). `destroy`, a replacement of
+# the bucket, or dropping the module all plan to destroy the guard, and Terraform refuses
+# the whole plan. Turning `prevent_destroy` off is refused too: lifting the protection takes
+# a deliberate `terraform state rm` of the guard first (see README).
+resource "terraform_data" "destroy_guard" {
+  count            = var.prevent_destroy ? 1 : 0
+  triggers_replace = aws_s3_bucket.this.id
 
   lifecycle {
     prevent_destroy = true
   }
 }
 
-resource "aws_s3_bucket" "this" {
-  # checkov:skip=CKV_AWS_18: server access logs need a second bucket per bucket; audit S3 access with CloudTrail data events instead.
-  # checkov:skip=CKV_AWS_144: cross-region replication is a disaster-recovery decision per organisation; versioning guards against loss.
-  # checkov:skip=CKV2_AWS_62: nothing consumes bucket events in this platform.
-  count         = var.prevent_destroy ? 0 : 1
-  bucket        = var.name
-  tags          = var.tags
-  force_destroy = var.force_destroy
-}
-
-locals {
-  bucket = one(concat(aws_s3_bucket.protected, aws_s3_bucket.this))
+# State written before the guard kept a protected bucket at a second address.
+moved {
+  from = aws_s3_bucket.protected[0]
+  to   = aws_s3_bucket.this
 }
 
 resource "aws_s3_bucket_ownership_controls" "this" {
-  bucket = local.bucket.id
+  bucket = aws_s3_bucket.this.id
 
   rule {
     object_ownership = "BucketOwnerEnforced"
@@ -40,7 +39,7 @@ resource "aws_s3_bucket_ownership_controls" "this" {
 }
 
 resource "aws_s3_bucket_public_access_block" "this" {
-  bucket                  = local.bucket.id
+  bucket                  = aws_s3_bucket.this.id
   block_public_acls       = true
   block_public_policy     = true
   ignore_public_acls      = true
@@ -48,7 +47,7 @@ resource "aws_s3_bucket_public_access_block" "this" {
 }
 
 resource "aws_s3_bucket_versioning" "this" {
-  bucket = local.bucket.id
+  bucket = aws_s3_bucket.this.id
 
   versioning_configuration {
     status = "Enabled"
@@ -56,7 +55,7 @@ resource "aws_s3_bucket_versioning" "this" {
 }
 
 resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
-  bucket = local.bucket.id
+  bucket = aws_s3_bucket.this.id
 
   rule {
     apply_server_side_encryption_by_default {
@@ -68,7 +67,7 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "this" {
-  bucket = local.bucket.id
+  bucket = aws_s3_bucket.this.id
 
   rule {
     id     = "expire-noncurrent-versions"
@@ -113,7 +112,7 @@ data "aws_iam_policy_document" "tls_only" {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"
     actions   = ["s3:*"]
-    resources = [local.bucket.arn, "${local.bucket.arn}/*"]
+    resources = [aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"]
 
     principals {
       type        = "*"
@@ -129,7 +128,7 @@ data "aws_iam_policy_document" "tls_only" {
 }
 
 resource "aws_s3_bucket_policy" "tls_only" {
-  bucket = local.bucket.id
+  bucket = aws_s3_bucket.this.id
   policy = data.aws_iam_policy_document.tls_only.json
 
   depends_on = [aws_s3_bucket_public_access_block.this]

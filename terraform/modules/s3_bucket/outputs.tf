@@ -1,9 +1,9 @@
 output "id" {
   description = "Bucket name."
-  value       = local.bucket.id
+  value       = aws_s3_bucket.this.id
 }
 
 output "arn" {
   description = "Bucket ARN."
-  value       = local.bucket.arn
+  value       = aws_s3_bucket.this.arn
 }

@@ -19,6 +19,12 @@ mock_provider "aws" {
       account_id = "111122223333"
     }
   }
+
+  mock_data "aws_availability_zones" {
+    defaults = {
+      names = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+    }
+  }
 }
 
 run "every_resource_carries_the_mandatory_cost_tags" {
@@ -32,6 +38,14 @@ run "every_resource_carries_the_mandatory_cost_tags" {
       "managed-by" = "terraform"
     }
     error_message = "project, env, owner and managed-by must be the provider's default tags."
+  }
+  assert {
+    condition = alltrue(flatten([
+      for pool, kinds in output.node_resource_tags : [
+        for kind, tags in kinds : tags == tomap(merge(output.cost_tags, { Name = "${var.project}-${var.environment}-${pool}" }))
+      ]
+    ])) && length(output.node_resource_tags) == 2
+    error_message = "The nodes' instances, volumes and network interfaces carry the cost tags, so the budget counts them."
   }
 }
 
@@ -84,4 +98,37 @@ run "rejects_overriding_a_mandatory_tag" {
   }
 
   expect_failures = [var.extra_tags]
+}
+
+run "the_longest_allowed_project_name_fits_every_module" {
+  command = plan
+
+  variables {
+    project = "abcdefghijklmnopqrstuvw" # 23 characters, the root's limit
+  }
+
+  assert {
+    condition     = output.cluster_name == "abcdefghijklmnopqrstuvw-${var.environment}"
+    error_message = "The environment's resources are named <project>-<environment>."
+  }
+}
+
+run "rejects_a_project_name_one_character_longer" {
+  command = plan
+
+  variables {
+    project = "abcdefghijklmnopqrstuvwx"
+  }
+
+  expect_failures = [var.project]
+}
+
+run "rejects_zones_outside_the_region" {
+  command = plan
+
+  variables {
+    region = "us-east-1"
+  }
+
+  expect_failures = [var.network]
 }

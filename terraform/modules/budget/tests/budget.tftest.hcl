@@ -11,6 +11,13 @@ mock_provider "aws" {
       account_id = "111122223333"
     }
   }
+
+  # Not "aws": ARNs must follow the partition (China, GovCloud), not assume it.
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws-cn"
+    }
+  }
 }
 
 variables {
@@ -45,23 +52,6 @@ run "alerts_at_50_80_100_actual_and_100_forecast" {
     condition     = aws_kms_key.sns[0].enable_key_rotation
     error_message = "The alert topic is encrypted with a rotating key."
   }
-  assert {
-    condition     = length(aws_ce_cost_allocation_tag.this) == 0
-    error_message = "Cost allocation tags are account-wide and off by default."
-  }
-}
-
-run "activates_the_cost_allocation_tags_when_asked" {
-  command = plan
-
-  variables {
-    activate_cost_allocation_tags = true
-  }
-
-  assert {
-    condition     = toset(keys(aws_ce_cost_allocation_tag.this)) == toset(["project", "env", "owner"]) && alltrue([for t in aws_ce_cost_allocation_tag.this : t.status == "Active"])
-    error_message = "project, env and owner must be activated."
-  }
 }
 
 run "rejects_a_budget_without_recipients" {
@@ -92,4 +82,13 @@ run "refuses_two_tags_whose_filter_would_be_an_or" {
   }
 
   expect_failures = [var.cost_filter_tags]
+}
+
+run "arns_follow_the_partition" {
+  command = plan
+
+  assert {
+    condition     = one(data.aws_iam_policy_document.sns_key[0].statement[0].principals).identifiers == toset(["arn:aws-cn:iam::111122223333:root"])
+    error_message = "The key policy must name the account root in the provider's partition."
+  }
 }

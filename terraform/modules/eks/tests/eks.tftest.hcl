@@ -16,6 +16,7 @@ mock_provider "aws" {
 variables {
   cluster_name = "mlops-test"
   subnet_ids   = ["subnet-1", "subnet-2"]
+  tags         = { env = "dev", project = "mlops" }
 }
 
 run "on_demand_system_pool_and_spot_pool_that_scales_to_zero" {
@@ -92,7 +93,7 @@ run "rejects_an_unsupported_kubernetes_version" {
   command = plan
 
   variables {
-    kubernetes_version = "1.27"
+    kubernetes_version = "1.34" # left standard support on 2026-12-02
   }
 
   expect_failures = [var.kubernetes_version]
@@ -116,5 +117,40 @@ run "addons_the_manifests_need_with_a_pod_identity_for_the_csi_driver" {
   assert {
     condition     = length(aws_eks_addon.this["coredns"].pod_identity_association) == 0
     error_message = "Only the CSI driver needs an IAM role."
+  }
+}
+
+run "standard_support_only" {
+  command = plan
+
+  assert {
+    condition     = aws_eks_cluster.this.version == "1.35" && one(aws_eks_cluster.this.upgrade_policy).support_type == "STANDARD"
+    error_message = "The default version is in standard support, and the cluster must never slide into paid extended support."
+  }
+}
+
+run "nodes_instances_and_volumes_carry_the_cost_tags" {
+  command = plan
+
+  assert {
+    condition = alltrue(flatten([
+      for pool, template in aws_launch_template.node : [
+        for spec in template.tag_specifications :
+        spec.tags == tomap({ env = "dev", project = "mlops", Name = "mlops-test-${pool}" })
+      ]
+    ]))
+    error_message = "Every pool tags its instances, volumes and network interfaces with the given tags."
+  }
+  assert {
+    condition     = alltrue([for t in aws_launch_template.node : toset([for s in t.tag_specifications : s.resource_type]) == toset(["instance", "volume", "network-interface"])])
+    error_message = "Instances, volumes and network interfaces must all be tagged."
+  }
+  assert {
+    condition     = alltrue([for p, g in aws_eks_node_group.this : one(g.launch_template).name == "mlops-test-${p}"])
+    error_message = "Every node group must launch from its pool's template."
+  }
+  assert {
+    condition     = alltrue([for t in aws_launch_template.node : one(t.metadata_options).http_tokens == "required" && one(one(t.block_device_mappings).ebs).encrypted == "true"])
+    error_message = "Nodes require IMDSv2 and encrypt their root volume."
   }
 }

@@ -5,6 +5,13 @@ mock_provider "aws" {
       json = "{}"
     }
   }
+
+  # What DescribeAvailabilityZones answers in eu-west-1.
+  mock_data "aws_availability_zones" {
+    defaults = {
+      names = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+    }
+  }
 }
 
 variables {
@@ -97,4 +104,14 @@ run "rejects_a_single_az" {
   }
 
   expect_failures = [var.availability_zones]
+}
+
+run "rejects_zones_of_another_region" {
+  command = plan
+
+  variables {
+    availability_zones = ["us-east-1a", "us-east-1b"]
+  }
+
+  expect_failures = [aws_vpc.this]
 }

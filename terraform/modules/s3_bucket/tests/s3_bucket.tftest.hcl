@@ -8,8 +8,8 @@ run "private_versioned_encrypted_tls_only" {
   command = plan
 
   assert {
-    condition     = length(aws_s3_bucket.this) == 1 && length(aws_s3_bucket.protected) == 0
-    error_message = "An unprotected bucket is expected by default."
+    condition     = length(terraform_data.destroy_guard) == 0
+    error_message = "A bucket is unprotected by default."
   }
   assert {
     condition     = aws_s3_bucket_versioning.this.versioning_configuration[0].status == "Enabled"
@@ -51,8 +51,8 @@ run "kms_encryption_and_destroy_protection" {
   }
 
   assert {
-    condition     = length(aws_s3_bucket.protected) == 1 && length(aws_s3_bucket.this) == 0
-    error_message = "prevent_destroy must select the protected bucket resource."
+    condition     = length(terraform_data.destroy_guard) == 1 && aws_s3_bucket.this.bucket == var.name
+    error_message = "prevent_destroy must add the destroy guard beside the same bucket resource."
   }
   assert {
     condition     = one(aws_s3_bucket_server_side_encryption_configuration.this.rule).apply_server_side_encryption_by_default[0].sse_algorithm == "aws:kms"
@@ -78,7 +78,7 @@ run "a_disposable_bucket_is_emptied_on_destroy" {
   }
 
   assert {
-    condition     = aws_s3_bucket.this[0].force_destroy
+    condition     = aws_s3_bucket.this.force_destroy
     error_message = "force_destroy must reach the bucket, or destroy stops at its first object."
   }
 }
