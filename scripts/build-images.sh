@@ -4,7 +4,7 @@
 #   IMAGE_PREFIX  repository prefix (default: mlops)
 #   MODEL_DIR     trained models to bake in (default: models; run `make train` first)
 #   SOURCE        repository URL for the org.opencontainers.image.source label (optional)
-#   BASE_IMAGE    base image; default: the Dockerfile's pinned public image when it can be
+#   BASE_IMAGE    base image; default: the Dockerfile's pinned public image (its `AS base` line) when it can be
 #                 pulled, else a local Debian base (scripts/make-local-base.sh) with wheels
 #                 downloaded on the host, so that `docker build` needs no network.
 set -euo pipefail
@@ -16,11 +16,12 @@ revision=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 TAG=${TAG:-${revision/unknown/dev}}
 IMAGE_PREFIX=${IMAGE_PREFIX:-mlops}
 MODEL_DIR=${MODEL_DIR:-models}
-PUBLIC_BASE=$(sed -n 's/^ARG BASE_IMAGE=//p' docker/Dockerfile)
+PUBLIC_BASE=$(sed -n 's/^FROM \(.*\) AS base$/\1/p' docker/Dockerfile)
 LOCAL_BASE=mlops-local-base:bookworm
 
 step() { printf '==> %s\n' "$*"; }
 fail() { printf 'build-images: %s\n' "$*" >&2; exit 2; }
+[[ -n $PUBLIC_BASE ]] || fail "docker/Dockerfile has no 'FROM <image> AS base' line"
 
 # A pip to download wheels with: uv-made venvs have none, the Makefile's .tools venv has.
 find_pip() {
@@ -63,7 +64,9 @@ fi
 context=$(mktemp -d)
 trap 'rm -rf "$context"' EXIT
 mkdir -p "$context/docker" "$context/packages/servicekit/src" "$context/models"
-cp docker/Dockerfile docker/requirements-runtime.txt "$context/docker/"
+cp docker/requirements-runtime.txt "$context/docker/"
+# Every stage builds FROM base: only the context's copy names another base image.
+sed "s|^FROM .* AS base\$|FROM $BASE_IMAGE AS base|" docker/Dockerfile >"$context/docker/Dockerfile"
 cp -r "$wheels" "$context/docker/wheels"
 cp -r packages/servicekit/src/servicekit "$context/packages/servicekit/src/"
 for s in "${services[@]}"; do
@@ -80,7 +83,7 @@ for s in "${services[@]}"; do
   image="$IMAGE_PREFIX/$s:$TAG"
   step "building $image on $BASE_IMAGE"
   DOCKER_BUILDKIT=0 docker build --quiet -f "$context/docker/Dockerfile" \
-    --build-arg BASE_IMAGE="$BASE_IMAGE" --build-arg SERVICE="$s" \
+    --build-arg SERVICE="$s" \
     --build-arg VERSION="$TAG" --build-arg REVISION="$revision" "${source_arg[@]}" \
     -t "$image" "$context" >/dev/null
   size=$(docker image inspect -f '{{.Size}}' "$image" | awk '{printf "%.0f MB", $1/1e6}')

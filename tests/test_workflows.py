@@ -317,3 +317,18 @@ def test_the_push_guard_fails_closed_when_the_registry_cannot_answer() -> None:
     assert done.returncode == 1
     assert "cannot tell whether" in done.stderr and "bankchurn" in done.stderr
     assert "carvision" not in done.stderr + done.stdout, "it stopped at the first unknown"
+
+
+def test_dependabot_can_read_every_base_image_it_is_asked_to_update() -> None:
+    """Dependabot does not resolve ARGs in FROM: a base it should keep current must be a
+    literal image:tag, and the other stages build on that stage by name."""
+    config = yaml.safe_load((REPO / ".github" / "dependabot.yml").read_text())
+    dockers = [u["directory"] for u in config["updates"] if u["package-ecosystem"] == "docker"]
+    assert dockers == ["/docker"]
+    for directory in dockers:
+        for dockerfile in (REPO / directory.lstrip("/")).glob("Dockerfile*"):
+            froms = re.findall(r"^FROM (\S+)(?: AS (\S+))?$", dockerfile.read_text(), re.M)
+            literal = [image for image, _ in froms if re.fullmatch(r"[\w./-]+:[\w.-]+", image)]
+            assert literal, f"{dockerfile.name}: no FROM that Dependabot can read"
+            stages = {stage for _, stage in froms if stage}
+            assert all(image in stages or image in literal for image, _ in froms), froms

@@ -25,6 +25,7 @@ KUSTOMIZATIONS = {
     "metrics-server": K8S_DIR / "addons" / "metrics-server",
     "traefik": K8S_DIR / "addons" / "traefik",
     "coredns": K8S_DIR / "addons" / "coredns",
+    "cluster-autoscaler": K8S_DIR / "addons" / "cluster-autoscaler",
 }
 APP_OVERLAYS = ("kind", "prod")  # what runs the platform; "base" alone is never applied
 

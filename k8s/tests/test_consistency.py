@@ -376,8 +376,13 @@ def test_images_are_pinned(objs: list[Obj], overlay: str) -> None:
             assert re.search(r":[\w.-]+$|@sha256:[0-9a-f]{64}$", image), image
             assert not image.endswith(":latest"), image
             if overlay == "prod" and d["metadata"]["name"] in SERVICES:
-                # images.yml pushes exactly these immutable tags
-                assert re.search(r"^ghcr\.io/.+:sha-[0-9a-f]{40}$|@sha256:[0-9a-f]{64}$", image)
+                # The environment's ECR repository (terraform/modules/platform names it
+                # <project>-<env>/<service>), under the immutable tag images.yml pushes.
+                service = d["metadata"]["name"]
+                ecr = r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/mlops-prod/"
+                assert re.search(
+                    ecr + rf"{service}(:sha-[0-9a-f]{{40}}|@sha256:[0-9a-f]{{64}})$", image
+                )
 
 
 def test_kind_up_overlay_deploys_the_tag_it_built() -> None:

@@ -65,7 +65,7 @@ def test_the_checker_catches_each_violation(mutate: object, expected: str) -> No
     assert any(expected in p for p in restricted_violations(spec))
 
 
-@pytest.mark.parametrize("name", ["kind", "prod", "kind-cluster-addons"])
+@pytest.mark.parametrize("name", ["kind", "prod", "kind-cluster-addons", "cluster-autoscaler"])
 def test_namespaces_enforce_the_restricted_profile(name: str) -> None:
     for ns in (o for o in render(name) if o["kind"] == "Namespace"):
         assert ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
@@ -76,7 +76,7 @@ def _skips(obj: Obj) -> dict[str, str]:
     return dict(v.split("=", 1) for k, v in annotations.items() if k.startswith("checkov.io/skip"))
 
 
-@pytest.mark.parametrize("name", ["kind", "prod", "kind-cluster-addons"])
+@pytest.mark.parametrize("name", ["kind", "prod", "kind-cluster-addons", "cluster-autoscaler"])
 def test_checkov_passes_on_the_rendered_manifests(name: str, tmp_path: Path) -> None:
     binary = checkov_binary()
     if binary is None:
@@ -103,7 +103,7 @@ def test_checkov_passes_on_the_rendered_manifests(name: str, tmp_path: Path) -> 
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
 
 
-@pytest.mark.parametrize("name", ["kind", "prod", "kind-cluster-addons"])
+@pytest.mark.parametrize("name", ["kind", "prod", "kind-cluster-addons", "cluster-autoscaler"])
 def test_every_checkov_skip_says_why(name: str) -> None:
     for obj in render(name):
         for check, reason in _skips(obj).items():

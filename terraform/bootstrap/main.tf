@@ -20,3 +20,12 @@ module "state_bucket" {
   # Every state version is kept for a year: the way back from a bad apply.
   noncurrent_version_expiration_days = 365
 }
+
+# GitHub Actions' OIDC issuer, once per account: the deploy roles of the environments
+# (modules/deploy_access) trust its tokens, so CI holds no AWS keys. IAM verifies this
+# issuer against its own trusted certificate authorities, so no thumbprint is pinned.
+resource "aws_iam_openid_connect_provider" "github" {
+  count          = var.github_actions_oidc ? 1 : 0
+  url            = "https://token.actions.githubusercontent.com"
+  client_id_list = ["sts.amazonaws.com"]
+}

@@ -37,3 +37,9 @@ variable "kms_key_arn" {
   type        = string
   default     = null
 }
+
+variable "github_actions_oidc" {
+  description = "Create GitHub Actions' OIDC provider, which the environments' deploy roles trust (off if the account already has one)."
+  type        = bool
+  default     = true
+}

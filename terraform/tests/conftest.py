@@ -86,15 +86,9 @@ def copy_terraform(parent: Path) -> Path:
         TERRAFORM_DIR,
         target,
         symlinks=False,
-        ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "tests"),
+        # The suites (.tftest.hcl) and their shared mocks come along; this harness does not.
+        ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "*.py", "__pycache__"),
     )
-    for env in ENVIRONMENTS:  # the environment tests are linked in; bring them along
-        shutil.copytree(
-            TERRAFORM_DIR / "envs" / "_shared" / "tests", target / "envs" / env / "tests"
-        )
-    for module in MODULES:
-        if (module / "tests").is_dir():
-            shutil.copytree(module / "tests", target / "modules" / module.name / "tests")
     return target
 
 

@@ -8,6 +8,7 @@ and succeeds once the first has finished and released it.
 import datetime
 import ipaddress
 import json
+import os
 import ssl
 import subprocess
 import threading
@@ -98,6 +99,8 @@ def aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        # AWS managed policies (AmazonSSMManagedInstanceCore, ...) exist only when asked for.
+        env=os.environ | {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"},
     )
     endpoint = f"https://127.0.0.1:{port}"
     try:
@@ -209,6 +212,114 @@ def test_the_network_module_applies_and_its_flow_log_role_is_least_privilege(
 
     (flow_log,) = _instances(state, "aws_flow_log")
     assert flow_log["iam_role_arn"] == role["arn"] and flow_log["traffic_type"] == "REJECT"
+
+
+def _document(value: str | dict[str, Any]) -> dict[str, Any]:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def test_the_addon_roles_apply_and_each_can_do_only_its_job(
+    terraform: Terraform, tmp_path: Path, aws: dict[str, str]
+) -> None:
+    module = copy_terraform(tmp_path) / "modules" / "addon_roles"
+    terraform.run(module, "init", "-input=false", "-backend=false", **aws)
+    terraform.run(
+        module, "apply", "-auto-approve", "-input=false",
+        "-var", "cluster_name=mlops-prod", "-var", "secrets_prefix=mlops/prod/",
+        **aws,
+    )  # fmt: skip
+    iam = _client(aws, "iam")
+    account = _client(aws, "sts").get_caller_identity()["Account"]
+    cluster_arn = f"arn:aws:eks:eu-west-1:{account}:cluster/mlops-prod"
+    policies = {}
+    for name in ("cluster-autoscaler", "external-secrets"):
+        role = iam.get_role(RoleName=f"mlops-prod-{name}")["Role"]
+        (trust,) = _document(role["AssumeRolePolicyDocument"])["Statement"]
+        assert trust["Principal"] == {"Service": "pods.eks.amazonaws.com"}
+        assert sorted(trust["Action"]) == ["sts:AssumeRole", "sts:TagSession"]
+        assert trust["Condition"] == {
+            "ArnEquals": {"aws:SourceArn": cluster_arn},
+            "StringEquals": {"aws:SourceAccount": account},
+        }
+        document = iam.get_role_policy(RoleName=role["RoleName"], PolicyName=name)
+        policies[name] = {s["Sid"]: s for s in _document(document["PolicyDocument"])["Statement"]}
+
+    scale = policies["cluster-autoscaler"]["ScaleOnlyThisClustersGroups"]
+    assert sorted(scale["Action"]) == [
+        "autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"
+    ]  # fmt: skip
+    owned = scale["Condition"]["StringEquals"]
+    assert owned == {"aws:ResourceTag/k8s.io/cluster-autoscaler/mlops-prod": "owned"}
+    nodegroups = policies["cluster-autoscaler"]["ReadThisClustersNodeGroups"]["Resource"]
+    assert nodegroups == f"arn:aws:eks:eu-west-1:{account}:nodegroup/mlops-prod/*/*"
+    discover = policies["cluster-autoscaler"]["DiscoverGroupsAndInstanceTypes"]["Action"]
+    assert all(":Describe" in a or ":Get" in a for a in discover), "only reads may be unscoped"
+
+    (read,) = policies["external-secrets"].values()
+    assert read["Resource"] == f"arn:aws:secretsmanager:eu-west-1:{account}:secret:mlops/prod/*"
+    reads = ("secretsmanager:Get", "secretsmanager:Describe", "secretsmanager:List")
+    assert all(a.startswith(reads) for a in read["Action"])
+
+
+def test_the_deploy_path_applies_a_closed_bastion_and_a_role_only_ci_can_take(
+    terraform: Terraform, tmp_path: Path, aws: dict[str, str]
+) -> None:
+    ec2 = _client(aws, "ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]
+    cluster_sg = ec2.create_security_group(GroupName="eks-cluster", Description="x", VpcId=vpc)
+    repository = "arn:aws:ecr:eu-west-1:123456789012:repository/mlops-prod/bankchurn"
+    module = copy_terraform(tmp_path) / "modules" / "deploy_access"
+    terraform.run(module, "init", "-input=false", "-backend=false", **aws)
+    terraform.run(
+        module, "apply", "-auto-approve", "-input=false",
+        "-var", "cluster_name=mlops-prod", "-var", "environment=prod",
+        "-var", "github_repository=your-org/mlops-platform",
+        "-var", f'repository_arns=["{repository}"]',
+        "-var", "create_bastion=true", "-var", f"bastion_subnet_id={subnet}",
+        "-var", f"vpc_id={vpc}", "-var", f"cluster_security_group_id={cluster_sg['GroupId']}",
+        **aws,
+    )  # fmt: skip
+    state = json.loads((module / "terraform.tfstate").read_text())
+    iam = _client(aws, "iam")
+
+    role = iam.get_role(RoleName="mlops-prod-deployer")["Role"]
+    (trust,) = _document(role["AssumeRolePolicyDocument"])["Statement"]
+    assert trust["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert trust["Principal"]["Federated"].endswith(
+        ":oidc-provider/token.actions.githubusercontent.com"
+    )
+    assert trust["Condition"]["StringEquals"] == {
+        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:sub": "repo:your-org/mlops-platform:environment:prod",
+    }
+    document = iam.get_role_policy(RoleName="mlops-prod-deployer", PolicyName="deploy")
+    statements = {s["Sid"]: s for s in _document(document["PolicyDocument"])["Statement"]}
+    (bastion,) = _instances(state, "aws_instance")
+    tunnel = statements["TunnelThroughTheBastion"]
+    assert tunnel["Action"] == "ssm:StartSession" and bastion["arn"] in tunnel["Resource"]
+    assert statements["PushTheEnvironmentsImages"]["Resource"].endswith(
+        "repository/mlops-prod/bankchurn"
+    )
+
+    (instance,) = ec2.describe_instances(InstanceIds=[bastion["id"]])["Reservations"][0][
+        "Instances"
+    ]
+    assert "PublicIpAddress" not in instance and instance["SubnetId"] == subnet
+    assert instance["MetadataOptions"]["HttpTokens"] == "required"
+    assert instance["IamInstanceProfile"]["Arn"].endswith("instance-profile/mlops-prod-bastion")
+    (own_sg,) = _instances(state, "aws_security_group")
+    assert [g["GroupId"] for g in instance["NetworkInterfaces"][0]["Groups"]] == [own_sg["id"]]
+    (group,) = ec2.describe_security_groups(GroupIds=[own_sg["id"]])["SecurityGroups"]
+    assert group["IpPermissions"] == [], "the bastion takes no inbound traffic"
+    assert [
+        (p["IpProtocol"], p["FromPort"], p["ToPort"]) for p in group["IpPermissionsEgress"]
+    ] == [("tcp", 443, 443)]
+    (api,) = ec2.describe_security_groups(GroupIds=[cluster_sg["GroupId"]])["SecurityGroups"]
+    inbound = [
+        (p["FromPort"], [g["GroupId"] for g in p["UserIdGroupPairs"]]) for p in api["IpPermissions"]
+    ]
+    assert inbound == [(443, [own_sg["id"]])], "the private endpoint admits the bastion on 443"
 
 
 class Prompted:

@@ -58,7 +58,7 @@ def test_terraform_test_suites_pass(terraform: Terraform, workdir: Path, path: s
     terraform.run(workdir / path, "init", "-backend=false", "-input=false")
     done = terraform.run(workdir / path, "test", "-no-color", check=False)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "0 failed" in done.stdout
+    assert "0 failed" in done.stdout and " 0 passed" not in done.stdout, "no test ran"
 
 
 def test_every_module_has_the_four_files_and_a_readme() -> None:

@@ -23,8 +23,11 @@ def test_runtime_requirements_match_the_lock_file() -> None:
 
 def test_base_image_is_pinned_to_a_patch_release() -> None:
     dockerfile = (REPO / "docker/Dockerfile").read_text()
-    (base,) = re.findall(r"^ARG BASE_IMAGE=(\S+)$", dockerfile, re.MULTILINE)
+    # A literal FROM, the only form Dependabot reads; every other stage builds on it.
+    (base,) = re.findall(r"^FROM (\S+) AS base$", dockerfile, re.MULTILINE)
     assert re.fullmatch(r"python:3\.\d+\.\d+-slim-\w+", base), base
+    stages = re.findall(r"^FROM (\S+)", dockerfile, re.MULTILINE)
+    assert stages[0] == base and set(stages[1:]) == {"base"}, stages
 
 
 def test_dockerignore_admits_everything_the_dockerfile_copies() -> None:

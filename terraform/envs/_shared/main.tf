@@ -26,8 +26,14 @@ module "platform" {
   name = "${var.project}-${var.environment}"
   # dev and staging must tear down with data in them (a versioned bucket or a repository
   # with images otherwise blocks destroy); prod keeps its data and its protection.
-  disposable             = var.environment != "prod"
-  tags                   = local.tags
+  disposable = var.environment != "prod"
+  tags       = local.tags
+  deploy = var.github_repository == null ? null : {
+    github_repository = var.github_repository
+    environment       = var.environment # the GitHub environment of the same name gates it
+  }
+  # k8s/overlays/<env> reads <project>/<env>/api and <project>/<env>/grafana.
+  secrets_prefix         = "${var.project}/${var.environment}/"
   create_cluster         = var.create_cluster
   create_registry        = var.create_registry
   create_artifact_bucket = var.create_artifact_bucket

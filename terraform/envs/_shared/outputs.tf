@@ -42,3 +42,28 @@ output "node_resource_tags" {
   description = "Tags on the nodes' instances, volumes and network interfaces, by pool."
   value       = module.platform.node_resource_tags
 }
+
+output "pod_identity_associations" {
+  description = "Service accounts that assume an IAM role through Pod Identity, by add-on."
+  value       = module.platform.pod_identity_associations
+}
+
+output "deployer_role_arn" {
+  description = "Role the deploy workflow assumes: the AWS_DEPLOY_ROLE_ARN variable of the GitHub environment."
+  value       = module.platform.deployer_role_arn
+}
+
+output "bastion_instance_id" {
+  description = "SSM target for the port forward to the private API endpoint: the BASTION_ID variable of the GitHub environment."
+  value       = module.platform.bastion_instance_id
+}
+
+output "admin_access_policies" {
+  description = "Access policy of each cluster-admin access entry, by name."
+  value       = module.platform.admin_access_policies
+}
+
+output "api_route" {
+  description = "How the deploy workflow reaches the Kubernetes API: ssm-port-forward or public-endpoint."
+  value       = module.platform.api_route
+}

@@ -49,6 +49,12 @@ variable "extra_tags" {
   }
 }
 
+variable "github_repository" {
+  description = "owner/name of the GitHub repository whose deploy workflow may reach this environment (through the role of modules/deploy_access); null: none."
+  type        = string
+  default     = null
+}
+
 variable "create_cluster" {
   description = "Create the network and the EKS cluster."
   type        = bool

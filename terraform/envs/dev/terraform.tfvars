@@ -2,6 +2,8 @@
 # groups), one on-demand node, spot capacity that scales to zero, a small budget.
 environment = "dev"
 owner       = "platform-team@example.com"
+# The repository whose deploy workflow (GitHub environment "dev") may deploy here.
+github_repository = "your-org/mlops-platform"
 
 network = {
   availability_zones = ["eu-west-1a", "eu-west-1b"]

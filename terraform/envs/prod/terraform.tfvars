@@ -2,6 +2,8 @@
 # protected artifacts.
 environment = "prod"
 owner       = "platform-team@example.com"
+# The repository whose deploy workflow (GitHub environment "prod") may deploy here.
+github_repository = "your-org/mlops-platform"
 
 network = {
   cidr_block         = "10.20.0.0/16"

@@ -1,6 +1,8 @@
 # staging: production-shaped at a smaller size. One NAT gateway, two on-demand nodes.
 environment = "staging"
 owner       = "platform-team@example.com"
+# The repository whose deploy workflow (GitHub environment "staging") may deploy here.
+github_repository = "your-org/mlops-platform"
 
 network = {
   availability_zones = ["eu-west-1a", "eu-west-1b"]

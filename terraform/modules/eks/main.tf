@@ -255,3 +255,32 @@ resource "aws_eks_addon" "this" {
   # coredns, metrics-server and the CSI controller are Deployments: they need nodes.
   depends_on = [aws_eks_node_group.this, aws_iam_role_policy_attachment.ebs_csi]
 }
+
+# The add-ons installed from k8s/addons (cluster autoscaler) or by the operator (External
+# Secrets) get their roles the same way as the CSI driver above.
+resource "aws_eks_pod_identity_association" "this" {
+  for_each        = var.pod_identities
+  cluster_name    = aws_eks_cluster.this.name
+  namespace       = each.value.namespace
+  service_account = each.value.service_account
+  role_arn        = each.value.role_arn
+}
+
+# Who may administer the cluster besides its creator: access entries (the cluster runs in
+# API authentication mode, so the aws-auth ConfigMap plays no part).
+resource "aws_eks_access_entry" "admin" {
+  for_each      = var.admin_principals
+  cluster_name  = aws_eks_cluster.this.name
+  principal_arn = each.value
+}
+
+resource "aws_eks_access_policy_association" "admin" {
+  for_each      = aws_eks_access_entry.admin
+  cluster_name  = aws_eks_cluster.this.name
+  principal_arn = each.value.principal_arn
+  policy_arn    = "arn:${data.aws_partition.current.partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+
+  access_scope {
+    type = "cluster"
+  }
+}

@@ -40,3 +40,18 @@ output "node_resource_tags" {
     pool => { for spec in template.tag_specifications : spec.resource_type => spec.tags }
   }
 }
+
+output "pod_identity_associations" {
+  description = "namespace/service-account of each pod identity association, by name."
+  value       = { for k, a in aws_eks_pod_identity_association.this : k => "${a.namespace}/${a.service_account}" }
+}
+
+output "cluster_security_group_id" {
+  description = "Security group that EKS created for the control plane and nodes; it guards the private endpoint."
+  value       = aws_eks_cluster.this.vpc_config[0].cluster_security_group_id
+}
+
+output "admin_access_policies" {
+  description = "Access policy of each cluster-admin access entry, by name."
+  value       = { for k, a in aws_eks_access_policy_association.admin : k => a.policy_arn }
+}

@@ -76,6 +76,22 @@ variable "tags" {
   default     = {}
 }
 
+variable "admin_principals" {
+  description = "IAM roles given cluster-admin through access entries, by a name known at plan time (e.g. deployer = the role of modules/deploy_access)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "pod_identities" {
+  description = "Service accounts that assume an IAM role through EKS Pod Identity, by name (modules/addon_roles)."
+  type = map(object({
+    namespace       = string
+    service_account = string
+    role_arn        = string
+  }))
+  default = {}
+}
+
 variable "log_retention_days" {
   description = "Retention of the control plane log group."
   type        = number

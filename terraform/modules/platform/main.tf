@@ -15,6 +15,14 @@ module "network" {
   flow_log_retention_days = var.network.flow_log_retention
 }
 
+module "addon_roles" {
+  source = "../addon_roles"
+  count  = var.create_cluster ? 1 : 0
+
+  cluster_name   = var.name
+  secrets_prefix = var.secrets_prefix
+}
+
 module "eks" {
   source = "../eks"
   count  = var.create_cluster ? 1 : 0
@@ -27,6 +35,24 @@ module "eks" {
   spot_node_group              = var.cluster.spot_node_group
   log_retention_days           = var.cluster.log_retention_days
   tags                         = var.tags
+  pod_identities               = module.addon_roles[0].pod_identities
+  admin_principals             = var.deploy == null ? {} : { deployer = module.deploy_access[0].deployer_role_arn }
+}
+
+module "deploy_access" {
+  source = "../deploy_access"
+  count  = var.create_cluster && var.deploy != null ? 1 : 0
+
+  cluster_name      = var.name
+  environment       = var.deploy.environment
+  github_repository = var.deploy.github_repository
+  repository_arns   = var.create_registry ? values(module.registry[0].repository_arns) : []
+  # A private API endpoint is reached through an SSM bastion in a node subnet (private,
+  # with NAT, whenever the endpoint is private); a public one directly.
+  create_bastion            = length(var.cluster.endpoint_public_access_cidrs) == 0
+  bastion_subnet_id         = module.network[0].node_subnet_ids[0]
+  vpc_id                    = module.network[0].vpc_id
+  cluster_security_group_id = module.eks[0].cluster_security_group_id
 }
 
 module "registry" {

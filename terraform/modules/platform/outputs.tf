@@ -37,3 +37,28 @@ output "node_resource_tags" {
   description = "Tags on the nodes' instances, volumes and network interfaces, by pool."
   value       = one(module.eks[*].node_resource_tags)
 }
+
+output "pod_identity_associations" {
+  description = "Service accounts that assume an IAM role through Pod Identity, by add-on."
+  value       = one(module.eks[*].pod_identity_associations)
+}
+
+output "deployer_role_arn" {
+  description = "Role the deploy workflow assumes (null without var.deploy)."
+  value       = one(module.deploy_access[*].deployer_role_arn)
+}
+
+output "bastion_instance_id" {
+  description = "SSM target for the port forward to a private API endpoint (null when the endpoint is public)."
+  value       = one(module.deploy_access[*].bastion_instance_id)
+}
+
+output "admin_access_policies" {
+  description = "Access policy of each cluster-admin access entry, by name."
+  value       = one(module.eks[*].admin_access_policies)
+}
+
+output "api_route" {
+  description = "How a deploy reaches the Kubernetes API (null without var.deploy)."
+  value       = one(module.deploy_access[*].api_route)
+}

@@ -17,6 +17,21 @@ variable "tags" {
   default     = {}
 }
 
+variable "secrets_prefix" {
+  description = "Secrets Manager prefix of this environment's secrets, which External Secrets may read (e.g. mlops/prod/)."
+  type        = string
+  default     = null
+}
+
+variable "deploy" {
+  description = "Deploys from GitHub Actions: the repository, and the GitHub environment whose jobs may deploy here (null: no deploy role)."
+  type = object({
+    github_repository = string
+    environment       = string
+  })
+  default = null
+}
+
 variable "services" {
   description = "Service images that get an ECR repository."
   type        = list(string)

@@ -2,29 +2,8 @@
 # terraform.tfvars, so every environment is checked against its own sizes.
 
 mock_provider "aws" {
-  mock_data "aws_partition" {
-    defaults = {
-      partition = "aws"
-    }
-  }
-
-  mock_data "aws_iam_policy_document" {
-    defaults = {
-      json = "{}"
-    }
-  }
-
-  mock_data "aws_caller_identity" {
-    defaults = {
-      account_id = "111122223333"
-    }
-  }
-
-  mock_data "aws_availability_zones" {
-    defaults = {
-      names = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
-    }
-  }
+  # Relative to the environment root (envs/<env>), where the suite runs.
+  source = "../../tests/mocks"
 }
 
 run "every_resource_carries_the_mandatory_cost_tags" {
@@ -46,6 +25,32 @@ run "every_resource_carries_the_mandatory_cost_tags" {
       ]
     ])) && length(output.node_resource_tags) == 2
     error_message = "The nodes' instances, volumes and network interfaces carry the cost tags, so the budget counts them."
+  }
+}
+
+run "the_autoscaler_and_external_secrets_get_roles" {
+  command = plan
+
+  assert {
+    condition = output.pod_identity_associations == {
+      cluster-autoscaler = "kube-system/cluster-autoscaler"
+      external-secrets   = "external-secrets/external-secrets"
+    }
+    error_message = "Every environment binds the autoscaler's and External Secrets' service accounts to IAM roles."
+  }
+}
+
+run "a_deploy_path_into_every_environment" {
+  command = plan
+
+  assert {
+    condition     = output.admin_access_policies == { deployer = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy" }
+    error_message = "The deploy role gets cluster-admin through an access entry."
+  }
+  assert {
+    # A private endpoint (prod) is reached through the SSM bastion; a public one directly.
+    condition     = output.api_route == (var.environment == "prod" ? "ssm-port-forward" : "public-endpoint")
+    error_message = "Exactly the environments with a private API endpoint get a bastion."
   }
 }
 

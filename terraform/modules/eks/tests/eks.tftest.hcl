@@ -1,16 +1,5 @@
 mock_provider "aws" {
-  # Policy documents are rendered by the provider; a mock must still be valid JSON.
-  mock_data "aws_partition" {
-    defaults = {
-      partition = "aws"
-    }
-  }
-
-  mock_data "aws_iam_policy_document" {
-    defaults = {
-      json = "{}"
-    }
-  }
+  source = "../../tests/mocks"
 }
 
 variables {
@@ -152,5 +141,20 @@ run "nodes_instances_and_volumes_carry_the_cost_tags" {
   assert {
     condition     = alltrue([for t in aws_launch_template.node : one(t.metadata_options).http_tokens == "required" && one(one(t.block_device_mappings).ebs).encrypted == "true"])
     error_message = "Nodes require IMDSv2 and encrypt their root volume."
+  }
+}
+
+run "add_ons_get_their_roles_through_pod_identity" {
+  command = plan
+
+  variables {
+    pod_identities = {
+      cluster-autoscaler = { namespace = "kube-system", service_account = "cluster-autoscaler", role_arn = "arn:aws:iam::111122223333:role/ca" }
+    }
+  }
+
+  assert {
+    condition     = aws_eks_pod_identity_association.this["cluster-autoscaler"].service_account == "cluster-autoscaler" && aws_eks_pod_identity_association.this["cluster-autoscaler"].role_arn == "arn:aws:iam::111122223333:role/ca"
+    error_message = "Each given service account is bound to its role."
   }
 }

@@ -1,17 +1,5 @@
 mock_provider "aws" {
-  # Policy documents are rendered by the provider; a mock must still be valid JSON.
-  mock_data "aws_iam_policy_document" {
-    defaults = {
-      json = "{}"
-    }
-  }
-
-  # What DescribeAvailabilityZones answers in eu-west-1.
-  mock_data "aws_availability_zones" {
-    defaults = {
-      names = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
-    }
-  }
+  source = "../../tests/mocks"
 }
 
 variables {
