@@ -1,5 +1,6 @@
 """The wrapper go.mod is derived from the upstream go.mod, never typed in."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -50,13 +51,14 @@ def test_the_committed_kubernetes_wrapper_replaces_every_staging_module() -> Non
     go.sum holds the hashes of those the binaries are built from."""
     gomod = (HERE / "go" / "kubernetes" / "go.mod").read_text()
     gosum = (HERE / "go" / "kubernetes" / "go.sum").read_text()
+    staging = versions()["K8S_STAGING_VERSION"]
     replaced = [line.split()[0] for line in gomod.splitlines() if " => " in line]
-    assert len(replaced) >= 25, "k8s.io/kubernetes v1.34 has about thirty staging modules"
+    assert len(replaced) >= 25, "k8s.io/kubernetes has about thirty staging modules"
     for module in replaced:
         assert module.startswith("k8s.io/")
-        assert f"\t{module} => {module} v0.34.4" in gomod
+        assert f"\t{module} => {module} {staging}" in gomod
     for module in ("api", "apimachinery", "client-go", "component-base", "kubelet", "kubectl"):
-        assert f"k8s.io/{module} v0.34.4 h1:" in gosum, f"k8s.io/{module} has no hash in go.sum"
+        assert f"k8s.io/{module} {staging} h1:" in gosum, f"k8s.io/{module} has no hash in go.sum"
 
 
 @pytest.mark.parametrize(
@@ -102,3 +104,12 @@ def test_the_image_tags_the_manifests_pin_are_the_versions_built() -> None:
     assert f"image: coredns/coredns:{pins['COREDNS_VERSION'].lstrip('v')}\n" in coredns
     major, minor, patch = pins["PROMETHEUS_VERSION"].lstrip("v").split(".")
     assert pins["PROMETHEUS_MODULE_VERSION"] == f"v0.{int(major) * 100 + int(minor)}.{patch}"
+
+
+def test_the_e2e_cluster_runs_the_minor_version_that_eks_deploys() -> None:
+    """The e2e tests prove the manifests on the Kubernetes minor that terraform/ gives EKS."""
+    eks = (HERE.parent / "terraform" / "modules" / "eks" / "variables.tf").read_text()
+    (default,) = re.findall(
+        r'variable "kubernetes_version" \{.*?default\s*=\s*"([\d.]+)"', eks, re.S
+    )
+    assert versions()["K8S_VERSION"].startswith(f"v{default}.")

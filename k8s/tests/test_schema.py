@@ -1,14 +1,39 @@
 """Every kustomization renders, and every object is valid for a pinned Kubernetes version."""
 
+import re
 from collections import Counter
 
 import kubernetes_validate
 import pytest
 
-from k8s.tests.manifests import KUSTOMIZATIONS, Obj, render
+from k8s.tests.manifests import KUSTOMIZATIONS, REPO, render
 
 # The cluster version the manifests target (kind's node image in k8s/kind/kind-config.yaml).
 KUBERNETES_VERSION = "1.37.0"
+
+
+def _minor(text: str, pattern: str) -> str:
+    (version,) = re.findall(pattern, text, re.S | re.M)
+    return f"{version}.0"
+
+
+# What else runs them: EKS at the default of terraform/modules/eks, and the host cluster.
+EKS_VERSION = _minor(
+    (REPO / "terraform" / "modules" / "eks" / "variables.tf").read_text(),
+    r'variable "kubernetes_version" \{.*?default\s*=\s*"(\d+\.\d+)"',
+)
+HOSTCLUSTER_VERSION = _minor(
+    (REPO / "hostcluster" / "versions.env").read_text(), r"^K8S_VERSION=v(\d+\.\d+)\."
+)
+# Each kustomization with the clusters it is applied to, beyond kind's.
+ALSO_RUNS_ON = {
+    "prod": EKS_VERSION,
+    "cluster-autoscaler": EKS_VERSION,
+    "traefik": EKS_VERSION,
+    "hostcluster": HOSTCLUSTER_VERSION,
+    "coredns": HOSTCLUSTER_VERSION,
+    "metrics-server": HOSTCLUSTER_VERSION,
+}
 
 # Custom resources have no schema in kubernetes-validate: their CRDs come from the Gateway API
 # release and the External Secrets Operator at apply time. test_consistency checks their
@@ -36,18 +61,17 @@ def test_renders_without_duplicates(name: str) -> None:
     assert [k for k, n in keys.items() if n > 1] == []
 
 
-def _validate(obj: Obj) -> None:
-    kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
-
-
-@pytest.mark.parametrize("name", sorted(KUSTOMIZATIONS))
-def test_every_object_is_valid_against_the_strict_schema(name: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "version"),
+    [(n, KUBERNETES_VERSION) for n in sorted(KUSTOMIZATIONS)] + sorted(ALSO_RUNS_ON.items()),
+)
+def test_every_object_is_valid_against_the_strict_schema(name: str, version: str) -> None:
     errors = []
     for obj in render(name):
         if (obj["apiVersion"], obj["kind"]) in CUSTOM_KINDS:
             continue
         try:
-            _validate(obj)
+            kubernetes_validate.validate(obj, version, strict=True)
         except kubernetes_validate.ValidationError as exc:
             path = ".".join(str(p) for p in exc.path)
             errors.append(f"{obj['kind']}/{obj['metadata']['name']} {path}: {exc.message}")
@@ -61,4 +85,4 @@ def test_the_strict_schema_catches_a_typo() -> None:
     deployment = next(o for o in render("kind") if o["kind"] == "Deployment")
     broken = {**deployment, "spec": {**deployment["spec"], "replica": 2}}
     with pytest.raises(kubernetes_validate.ValidationError):
-        _validate(broken)
+        kubernetes_validate.validate(broken, KUBERNETES_VERSION, strict=True)
