@@ -1,12 +1,12 @@
 """The wrapper go.mod is derived from the upstream go.mod, never typed in."""
 
-import re
 from pathlib import Path
 
 import pytest
 
 from hostcluster.gomod import parse_upstream, render_gomod
 from hostcluster.tests.pins import versions
+from terraform.tests.pins import eks_kubernetes_version
 
 HERE = Path(__file__).resolve().parents[1]
 UPSTREAM = {
@@ -108,8 +108,4 @@ def test_the_image_tags_the_manifests_pin_are_the_versions_built() -> None:
 
 def test_the_e2e_cluster_runs_the_minor_version_that_eks_deploys() -> None:
     """The e2e tests prove the manifests on the Kubernetes minor that terraform/ gives EKS."""
-    eks = (HERE.parent / "terraform" / "modules" / "eks" / "variables.tf").read_text()
-    (default,) = re.findall(
-        r'variable "kubernetes_version" \{.*?default\s*=\s*"([\d.]+)"', eks, re.S
-    )
-    assert versions()["K8S_VERSION"].startswith(f"v{default}.")
+    assert versions()["K8S_VERSION"].startswith(f"v{eks_kubernetes_version()}.")

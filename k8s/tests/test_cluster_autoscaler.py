@@ -7,6 +7,7 @@ import re
 import yaml
 
 from k8s.tests.manifests import REPO, Obj, one, pod_spec, render
+from terraform.tests.pins import eks_kubernetes_version
 
 TERRAFORM = REPO / "terraform" / "modules"
 
@@ -31,10 +32,7 @@ def test_it_runs_as_the_service_account_that_its_iam_role_trusts() -> None:
 
 
 def test_its_minor_version_is_the_clusters() -> None:
-    variables = (TERRAFORM / "eks" / "variables.tf").read_text()
-    (default,) = re.findall(
-        r'variable "kubernetes_version" \{.*?default\s*=\s*"([\d.]+)"', variables, re.S
-    )
+    default = eks_kubernetes_version()
     (container,) = pod_spec(_deployment())["containers"]
     tag = container["image"].rsplit(":", 1)[1]
     assert re.fullmatch(rf"v{re.escape(default)}\.\d+", tag), (tag, default)

@@ -1,30 +1,21 @@
 """Every kustomization renders, and every object is valid for a pinned Kubernetes version."""
 
-import re
 from collections import Counter
 
 import kubernetes_validate
 import pytest
 
-from k8s.tests.manifests import KUSTOMIZATIONS, REPO, render
+from hostcluster.tests.pins import versions
+from k8s.tests.manifests import KUSTOMIZATIONS, render
+from terraform.tests.pins import eks_kubernetes_version
 
 # The cluster version the manifests target (kind's node image in k8s/kind/kind-config.yaml).
 KUBERNETES_VERSION = "1.37.0"
 
 
-def _minor(text: str, pattern: str) -> str:
-    (version,) = re.findall(pattern, text, re.S | re.M)
-    return f"{version}.0"
-
-
 # What else runs them: EKS at the default of terraform/modules/eks, and the host cluster.
-EKS_VERSION = _minor(
-    (REPO / "terraform" / "modules" / "eks" / "variables.tf").read_text(),
-    r'variable "kubernetes_version" \{.*?default\s*=\s*"(\d+\.\d+)"',
-)
-HOSTCLUSTER_VERSION = _minor(
-    (REPO / "hostcluster" / "versions.env").read_text(), r"^K8S_VERSION=v(\d+\.\d+)\."
-)
+EKS_VERSION = f"{eks_kubernetes_version()}.0"
+HOSTCLUSTER_VERSION = "{}.{}.0".format(*versions()["K8S_VERSION"].lstrip("v").split(".")[:2])
 # Each kustomization with the clusters it is applied to, beyond kind's.
 ALSO_RUNS_ON = {
     "prod": EKS_VERSION,

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-TERRAFORM_DIR = Path(__file__).resolve().parents[1]
+from terraform.tests.pins import TERRAFORM_DIR
+
 MODULES = sorted(p for p in (TERRAFORM_DIR / "modules").iterdir() if (p / "main.tf").is_file())
 ENVIRONMENTS = ("dev", "staging", "prod")
 MIRROR_SEARCH_ROOTS = (Path("/opt"), Path("/usr/share"), Path("/usr/local/share"), Path.home())

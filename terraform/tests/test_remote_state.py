@@ -142,6 +142,11 @@ def _instances(state: dict[str, Any], kind: str) -> list[dict[str, Any]]:
     ]
 
 
+def _document(value: str | dict[str, Any]) -> dict[str, Any]:
+    """An IAM policy document as IAM returns it: boto3 decodes some into dicts, not all."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def _policies_read_back(state: dict[str, Any], aws: dict[str, str]) -> None:
     """The bucket and repository policies as AWS (moto) holds them after the apply. The
     mock-provider tests cannot see them: there every aws_iam_policy_document renders as "{}"."""
@@ -194,16 +199,13 @@ def test_the_network_module_applies_and_its_flow_log_role_is_least_privilege(
     state = json.loads((network / "terraform.tfstate").read_text())
     iam = _client(aws, "iam")
     (role,) = _instances(state, "aws_iam_role")
-    trust = iam.get_role(RoleName=role["name"])["Role"]["AssumeRolePolicyDocument"]
-    trust = json.loads(trust) if isinstance(trust, str) else trust
+    trust = _document(iam.get_role(RoleName=role["name"])["Role"]["AssumeRolePolicyDocument"])
     (assume,) = trust["Statement"]
     assert assume["Effect"] == "Allow" and assume["Action"] == "sts:AssumeRole"
     assert assume["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
     (inline,) = _instances(state, "aws_iam_role_policy")
     document = iam.get_role_policy(RoleName=role["name"], PolicyName=inline["name"])
-    document = document["PolicyDocument"]
-    document = json.loads(document) if isinstance(document, str) else document
-    (write,) = document["Statement"]
+    (write,) = _document(document["PolicyDocument"])["Statement"]
     assert sorted(write["Action"]) == [
         "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"
     ]  # fmt: skip
@@ -212,10 +214,6 @@ def test_the_network_module_applies_and_its_flow_log_role_is_least_privilege(
 
     (flow_log,) = _instances(state, "aws_flow_log")
     assert flow_log["iam_role_arn"] == role["arn"] and flow_log["traffic_type"] == "REJECT"
-
-
-def _document(value: str | dict[str, Any]) -> dict[str, Any]:
-    return json.loads(value) if isinstance(value, str) else value
 
 
 def test_the_addon_roles_apply_and_each_can_do_only_its_job(
