@@ -61,6 +61,10 @@ serve: ## Serve the three trained APIs on 127.0.0.1:8001-8003 until Ctrl-C
 .PHONY: run
 run: train serve ## The main job: set up, generate data, train and serve the three APIs
 
+.PHONY: openapi
+openapi: setup ## Regenerate docs/openapi/<service>.json, the HTTP contract a test compares with
+	@for s in $(SERVICES); do $(RUN) $$s openapi > docs/openapi/$$s.json; done
+
 .PHONY: mlflow-ui
 mlflow-ui: ## Browse MLflow runs of the local store on 127.0.0.1:5000
 	$(RUN) mlflow ui --backend-store-uri sqlite:///mlflow.db --host 127.0.0.1 --port 5000
@@ -79,7 +83,7 @@ format: setup ## Apply ruff fixes and formatting
 
 .PHONY: typecheck
 typecheck: setup ## mypy (strict) over the kit, the services and the host cluster's tooling
-	$(RUN) mypy packages/servicekit/src services/bankchurn/src services/carvision/src services/telecom/src hostcluster
+	$(RUN) mypy packages/servicekit/src services/bankchurn/src services/carvision/src services/telecom/src hostcluster mutation
 
 .PHONY: test-tools
 test-tools: ## Install and start promtool, Docker, debootstrap for the tests (root+apt; else say what is missing)
@@ -97,6 +101,13 @@ test-matrix: setup test-tools ## tox's Python matrix on every CPython 3.11-3.13 
 .PHONY: bench
 bench: train ## Print latency/throughput figures per service (no assertions)
 	$(RUN) python -m servicekit.bench --model-dir $(MODEL_DIR)
+
+# MUTATION_ARGS=--changed-since REV mutates only the modules changed since REV.
+MUTATION_ARGS ?=
+
+.PHONY: mutation
+mutation: setup ## Mutation testing of the kit's serving and training modules (mutmut); floor 90% killed
+	$(RUN) python mutation/run.py $(MUTATION_ARGS)
 
 .PHONY: ci-clean-clone
 ci-clean-clone: ## Run .ci/run as CI does: a fresh clone of HEAD, system PATH only
@@ -220,5 +231,5 @@ hostcluster-e2e: ## up, test-e2e, down where this host allows it; otherwise say 
 
 .PHONY: clean
 clean: ## Remove generated data, models, MLflow store and caches (keeps .venv and .tools)
-	rm -rf $(DATA_DIR) $(MODEL_DIR) mlflow.db mlruns .prometheus-data .pytest_cache .mypy_cache \
+	rm -rf $(DATA_DIR) $(MODEL_DIR) mlflow.db mlruns .prometheus-data .mutation .pytest_cache .mypy_cache \
 		.ruff_cache .coverage

@@ -1,42 +1,38 @@
 """Fixtures shared by every test directory: real generated data and really trained models.
 
 Models are trained once per session (3-fold CV, full MLflow tracking into a temporary
-store) and reused by the API, behavioural, quality and fast-path tests.
+store) and reused by the API, behavioural, quality and fast-path tests. With
+MLOPS_TRAINED_MODELS set, they are kept in that directory and reused across sessions
+(tests/trained.py).
 """
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from servicekit.definition import ServiceDefinition, load_definition
-from servicekit.runtime import ModelRuntime
+from tests.trained import (
+    CACHE_ENV,
+    SERVICES,
+    Trained,
+    load_all,
+    store_uri,
+    train_all,
+)
 
-SERVICES = ("bankchurn", "carvision", "telecom")
-# Rows per training set: enough for the quality floors, small enough for a quick session.
-TRAIN_ROWS = {"bankchurn": 8_000, "carvision": 12_000, "telecom": 3_214}
-
-
-@dataclass(frozen=True)
-class Trained:
-    definition: ServiceDefinition
-    data_path: Path
-    model_path: Path
-    metadata: dict[str, object]
-
-    def runtime(self) -> ModelRuntime:
-        runtime = ModelRuntime(self.definition)
-        runtime.load(self.model_path)
-        assert runtime.ready, runtime.error
-        return runtime
+__all__ = ["SERVICES", "Trained"]
 
 
 @pytest.fixture(scope="session")
-def mlflow_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    store = tmp_path_factory.mktemp("mlflow")
-    uri = f"sqlite:///{store}/mlflow.db"
+def trained_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    cache = os.environ.get(CACHE_ENV)
+    return Path(cache).resolve() if cache else tmp_path_factory.mktemp("trained")
+
+
+@pytest.fixture(scope="session")
+def mlflow_store(trained_root: Path) -> Iterator[str]:
+    uri = store_uri(trained_root)
     previous = os.environ.get("MLFLOW_TRACKING_URI")
     os.environ["MLFLOW_TRACKING_URI"] = uri
     os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
@@ -48,28 +44,8 @@ def mlflow_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def trained_models(
-    tmp_path_factory: pytest.TempPathFactory, mlflow_store: str
-) -> dict[str, Trained]:
-    from servicekit.training.data import write_generated
-    from servicekit.training.train import TrainConfig, train
-
-    root = tmp_path_factory.mktemp("trained")
-    out: dict[str, Trained] = {}
-    cwd = Path.cwd()
-    # MLflow puts run artifacts under ./mlruns of a sqlite store: keep them in the temp dir.
-    os.chdir(Path(mlflow_store.removeprefix("sqlite:///")).parent)
-    try:
-        for name in SERVICES:
-            definition = load_definition(name)
-            data = write_generated(definition, TRAIN_ROWS[name], 7, root / f"{name}.csv")
-            result = train(
-                definition, TrainConfig(data=data, out_dir=root / name, seed=7, cv_folds=3)
-            )
-            out[name] = Trained(definition, data, result.model_path, result.metadata)
-    finally:
-        os.chdir(cwd)
-    return out
+def trained_models(trained_root: Path, mlflow_store: str) -> dict[str, Trained]:
+    return load_all(trained_root) or train_all(trained_root)
 
 
 @pytest.fixture(params=SERVICES)

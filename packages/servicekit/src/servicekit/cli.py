@@ -1,13 +1,15 @@
-"""Per-service command line: `<service> generate | train | serve`.
+"""Per-service command line: `<service> generate | train | serve | openapi`.
 
 Errors a user can fix (missing file, bad CSV, wrong columns) end with exit code 2 and one
 line on stderr that says what is wrong.
 """
 
 import argparse
+import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from servicekit.definition import ServiceDefinition
 from servicekit.errors import ArtifactError, DataError
@@ -43,6 +45,8 @@ def build_parser(definition: ServiceDefinition) -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the API (settings from the environment)")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+
+    sub.add_parser("openapi", help="print the OpenAPI document the API serves (settings as serve)")
     return parser
 
 
@@ -68,6 +72,8 @@ def run(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> int
                     track=not args.no_mlflow,
                 ),
             )
+        elif args.command == "openapi":
+            print(json.dumps(_openapi(definition), indent=2))
         else:
             from servicekit.serve import serve
             from servicekit.settings import ServiceSettings
@@ -78,6 +84,15 @@ def run(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> int
         print(f"{definition.name} {args.command}: error: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def _openapi(definition: ServiceDefinition) -> dict[str, Any]:
+    from servicekit.api import create_app
+    from servicekit.api.docs import openapi_document
+    from servicekit.settings import ServiceSettings
+
+    # The lifespan never runs, so no model is loaded: the document does not depend on one.
+    return openapi_document(create_app(definition, ServiceSettings(service_name=definition.name)))
 
 
 def entrypoint(definition: ServiceDefinition) -> Callable[[], None]:

@@ -17,24 +17,22 @@ from starlette.responses import HTMLResponse
 from servicekit.api.responses import FastJSONResponse
 
 
+def openapi_document(app: FastAPI) -> dict[str, Any]:
+    """The app's OpenAPI document, built once; `servers` is added per request, not here."""
+    document: dict[str, Any] | None = getattr(app.state, "openapi_document", None)
+    if document is None:
+        document = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        _restore_request_examples(app, document)
+        app.state.openapi_document = document
+    return dict(document)
+
+
 def install_docs(app: FastAPI) -> None:
-    cache: dict[str, Any] = {}
-
-    def schema() -> dict[str, Any]:
-        if "schema" not in cache:
-            document = get_openapi(
-                title=app.title,
-                version=app.version,
-                description=app.description,
-                routes=app.routes,
-            )
-            _restore_request_examples(app, document)
-            cache["schema"] = document
-        return dict(cache["schema"])
-
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi(request: Request) -> FastJSONResponse:
-        document = schema()
+        document = openapi_document(app)
         root_path = request.scope.get("root_path", "").rstrip("/")
         if root_path:
             document["servers"] = [{"url": root_path}]

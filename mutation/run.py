@@ -1,0 +1,264 @@
+"""Mutation testing of the service kit with mutmut: stage, run, score against the floor.
+
+mutmut mutates a `src/` tree and runs the tests from a copy of the working directory, so
+the kit's modules and the tests that exercise them (kit, services, API) are staged in one
+directory laid out the way mutmut expects. The test models are trained once, from the
+unmutated kit, into that directory; every mutant's pytest session loads them
+(tests/trained.py). Equivalent mutants are listed with a reason in `equivalent.txt`.
+
+Usage: python mutation/run.py [--module M ...] [--changed-since REV] [--max-children N]
+       [--floor PCT]
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGE = ROOT / ".mutation"
+KIT = "packages/servicekit/src/servicekit"
+# The kit's serving and training modules under test, relative to the kit's package.
+MODULES = (
+    "runtime.py",
+    "compiled.py",
+    "api/app.py",
+    "api/middleware.py",
+    "metrics.py",
+    "settings.py",
+    "dataset.py",
+    "training/data.py",
+    "training/evaluation.py",
+)
+# Repository test paths -> where they sit in the stage. Tests that start server processes or
+# containers are left out: a mutant lives only in mutmut's own forked process.
+TESTS = {
+    "packages/servicekit/tests": "tests/kit",
+    "services/bankchurn/tests": "tests/services/bankchurn",
+    "services/carvision/tests": "tests/services/carvision",
+    "services/telecom/tests": "tests/services/telecom",
+    "tests/test_api.py": "tests/test_api.py",
+    "tests/test_missing_values.py": "tests/test_missing_values.py",
+    "tests/test_openapi_contract.py": "tests/test_openapi_contract.py",
+}
+# What those tests import or read from the repository.
+SUPPORT = (
+    "conftest.py",
+    "docs/openapi",
+    "tests/__init__.py",
+    "tests/helpers.py",
+    "tests/model_checks.py",
+    "tests/trained.py",
+)
+EQUIVALENT = ROOT / "mutation" / "equivalent.txt"
+KILLED = {"killed", "caught by type check", "timeout", "segfault"}
+# mutmut's exit-code table (mutmut.stats.status_by_exit_code), read as outcomes.
+STATUS = {
+    1: "killed",
+    3: "killed",
+    0: "survived",
+    5: "no tests",
+    33: "no tests",
+    34: "skipped",
+    36: "timeout",
+    37: "caught by type check",
+    24: "timeout",
+    -24: "timeout",
+    152: "timeout",
+    255: "timeout",
+    -11: "segfault",
+    -9: "segfault",
+}
+
+
+@dataclass(frozen=True)
+class Score:
+    killed: int
+    total: int
+    equivalent: int
+    survivors: tuple[str, ...]
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.killed / self.total if self.total else 100.0
+
+    def line(self) -> str:
+        return f"killed {self.killed} of {self.total} mutants ({self.percent:.1f}%)"
+
+
+def read_equivalent(path: Path) -> dict[str, str]:
+    """`mutant-name  reason` per line; `#` starts a comment. Every entry needs a reason."""
+    entries: dict[str, str] = {}
+    for number, raw in enumerate(path.read_text().splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        name, _, reason = line.partition(" ")
+        if not reason.strip():
+            raise SystemExit(f"{path}:{number}: {name} needs a reason why it is equivalent")
+        entries[name] = reason.strip()
+    return entries
+
+
+def score(outcomes: dict[str, str], equivalent: dict[str, str]) -> Score:
+    """Equivalent mutants leave the count; any other mutant not killed is a survivor."""
+    counted = {name: status for name, status in outcomes.items() if name not in equivalent}
+    survivors = tuple(sorted(n for n, status in counted.items() if status not in KILLED))
+    return Score(
+        len(counted) - len(survivors), len(counted), len(outcomes) - len(counted), survivors
+    )
+
+
+def read_outcomes(mutants: Path) -> dict[str, str]:
+    outcomes: dict[str, str] = {}
+    for meta in sorted(mutants.rglob("*.py.meta")):
+        codes = json.loads(meta.read_text())["exit_code_by_key"]
+        for name, code in codes.items():
+            outcomes[name] = STATUS.get(code, "not checked" if code is None else "suspicious")
+    return outcomes
+
+
+def module_of(mutant: str) -> str:
+    """The module of a mutant: `servicekit.api.app` of `servicekit.api.app.x_fn__mutmut_1`."""
+    return re.split(r"\.x[_ǁ]", mutant, maxsplit=1)[0]
+
+
+def dotted(module: str) -> str:
+    return "servicekit." + module.removesuffix(".py").replace("/", ".")
+
+
+def stale_entries(
+    equivalent: dict[str, str], outcomes: dict[str, str], modules: tuple[str, ...]
+) -> list[str]:
+    """Listed mutants this run should have generated and did not: the code under them changed."""
+    known = {dotted(m) for m in MODULES}
+    ran = {dotted(m) for m in modules}
+    return sorted(
+        n
+        for n in equivalent
+        if module_of(n) not in known or (module_of(n) in ran and n not in outcomes)
+    )
+
+
+def changed_modules(since: str) -> tuple[str, ...]:
+    diff = subprocess.run(
+        ["git", "diff", "--name-only", since, "--", KIT],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if diff.returncode != 0:
+        raise SystemExit(f"cannot tell what changed since {since}: {diff.stderr.strip()}")
+    return tuple(m for m in MODULES if f"{KIT}/{m}" in diff.stdout.split())
+
+
+def copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if source.is_dir():
+        shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+    else:
+        shutil.copy2(source, target)
+
+
+def stage(modules: tuple[str, ...]) -> None:
+    """A fresh stage: kit source, tests, and a pyproject with the repo's pytest settings."""
+    shutil.rmtree(STAGE, ignore_errors=True)
+    copy(ROOT / KIT, STAGE / "src" / "servicekit")
+    for source, target in TESTS.items():
+        copy(ROOT / source, STAGE / target)
+    for support in SUPPORT:
+        copy(ROOT / support, STAGE / support)
+    pytest_ini = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]
+    ini = pytest_ini["ini_options"]
+    settings = {
+        "source_paths": ["src"],
+        "only_mutate": [f"src/servicekit/{m}" for m in modules],
+        "pytest_add_cli_args_test_selection": ["tests"],  # everything staged there
+        "pytest_add_cli_args": ["-p", "no:cacheprovider", "-m", "not slow"],
+        "also_copy": ["conftest.py", "docs"],  # tests/ is copied by default
+        # Training runs OpenMP and MLflow threads, which a plain fork of the process that ran
+        # the tests inherits half-held: workers fork from a server that only collected them.
+        "process_isolation": "forkserver",
+    }
+    lines = [
+        "[tool.mutmut]",
+        *(f"{k} = {json.dumps(v)}" for k, v in settings.items()),
+        "",
+        "[tool.pytest.ini_options]",
+        *(
+            f"{k} = {json.dumps(ini[k])}"
+            for k in ("addopts", "pythonpath", "markers", "filterwarnings")
+        ),
+    ]
+    (STAGE / "pyproject.toml").write_text("\n".join(lines) + "\n")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--changed-since", metavar="REV", help="mutate only the modules that changed since REV"
+    )
+    parser.add_argument(
+        "--module", action="append", choices=MODULES, help="mutate only this module (repeatable)"
+    )
+    parser.add_argument("--max-children", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--floor", type=float, default=90.0, help="least percentage killed")
+    args = parser.parse_args()
+
+    modules = tuple(args.module or MODULES)
+    if args.changed_since:
+        modules = tuple(m for m in changed_modules(args.changed_since) if m in modules)
+    if not modules:
+        print(f"no module under mutation testing changed since {args.changed_since}")
+        return 0
+    equivalent = read_equivalent(EQUIVALENT)
+    started = time.monotonic()
+    stage(modules)
+    models = STAGE / "trained-models"
+    env = os.environ | {"MLOPS_TRAINED_MODELS": str(models), "OMP_NUM_THREADS": "1"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # the stage's bytecode cache serves every mutant
+    log = STAGE / "mutmut.log"
+    with log.open("w") as out:
+        for step, command, cwd in (
+            ("train the test models", [sys.executable, "-m", "tests.trained", str(models)], ROOT),
+            ("mutmut run", [sys.executable, "-m", "mutmut", "run",
+                            "--max-children", str(args.max_children)], STAGE),
+        ):  # fmt: skip
+            print(f"{step} (log: {log})", flush=True)
+            done = subprocess.run(command, cwd=cwd, env=env, stdout=out, stderr=out, check=False)
+            if done.returncode != 0:
+                tail = log.read_text(errors="replace").replace("\r", "\n").splitlines()[-20:]
+                print("\n".join(tail), file=sys.stderr)
+                print(f"{step} failed with exit code {done.returncode}", file=sys.stderr)
+                return 1
+
+    outcomes = read_outcomes(STAGE / "mutants")
+    stale = stale_entries(equivalent, outcomes, modules)
+    result = score(outcomes, equivalent)
+    tally = Counter(outcomes.values())
+    print("outcomes: " + ", ".join(f"{status} {n}" for status, n in tally.most_common()))
+    for name in result.survivors:
+        print(f"{outcomes[name]}: {name}")
+    if result.survivors:
+        print(f"see one: cd {STAGE} && {sys.executable} -m mutmut show NAME")
+    for name in stale:
+        print(f"{EQUIVALENT.name} lists {name}, which no longer exists", file=sys.stderr)
+    print(
+        f"{len(modules)} modules, {result.equivalent} mutants listed as equivalent, "
+        f"{time.monotonic() - started:.0f} s on {args.max_children} workers"
+    )
+    print(result.line())
+    return 0 if result.percent >= args.floor and not stale else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""The mutation run's bookkeeping: the equivalent list, the score and its one line."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mutation.run import MODULES, ROOT, module_of, read_equivalent, score, stale_entries
+
+RUNTIME = "servicekit.runtime.xǁModelRuntimeǁpredict__mutmut_"
+DATA = "servicekit.training.data.x_file_sha256__mutmut_"
+
+
+def test_module_of_functions_and_methods() -> None:
+    assert module_of(f"{RUNTIME}3") == "servicekit.runtime"
+    assert module_of(f"{DATA}10") == "servicekit.training.data"
+
+
+def test_every_equivalent_mutant_needs_a_reason(tmp_path: Path) -> None:
+    listed = tmp_path / "equivalent.txt"
+    listed.write_text(f"# comment\n\n{DATA}10  the chunk size changes memory, not the digest\n")
+    assert read_equivalent(listed) == {f"{DATA}10": "the chunk size changes memory, not the digest"}
+    listed.write_text(f"{DATA}10   # no reason\n")
+    with pytest.raises(SystemExit, match=r"equivalent.txt:1: .*needs a reason"):
+        read_equivalent(listed)
+
+
+def test_equivalent_mutants_leave_the_count_and_the_rest_must_be_killed() -> None:
+    outcomes = {
+        f"{RUNTIME}1": "killed",
+        f"{RUNTIME}2": "timeout",
+        f"{RUNTIME}3": "survived",
+        f"{RUNTIME}4": "no tests",
+        f"{DATA}10": "survived",
+    }
+    result = score(outcomes, {f"{DATA}10": "chunk size"})
+    assert (result.killed, result.total, result.equivalent) == (2, 4, 1)
+    assert result.survivors == (f"{RUNTIME}3", f"{RUNTIME}4")
+    assert result.line() == "killed 2 of 4 mutants (50.0%)"
+
+
+def test_listed_mutants_that_no_longer_exist_are_reported() -> None:
+    equivalent = {f"{DATA}10": "r", f"{DATA}99": "r", "servicekit.gone.x_f__mutmut_1": "r"}
+    outcomes = {f"{DATA}10": "survived"}
+    assert stale_entries(equivalent, outcomes, MODULES) == [
+        "servicekit.gone.x_f__mutmut_1",
+        f"{DATA}99",
+    ]
+    # A run over other modules cannot tell whether data's mutants still exist.
+    assert stale_entries(equivalent, {}, ("runtime.py",)) == ["servicekit.gone.x_f__mutmut_1"]
+
+
+def test_the_weekly_workflow_mutates_every_module() -> None:
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "mutation.yml").read_text())
+    assert workflow["jobs"]["mutation"]["strategy"]["matrix"]["module"] == list(MODULES)
