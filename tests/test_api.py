@@ -1,6 +1,8 @@
 """The HTTP contract every service shares, exercised on all three real trained models."""
 
+import json
 import re
+import shutil
 import time
 from collections import Counter
 from typing import Any
@@ -11,6 +13,7 @@ from fastapi.testclient import TestClient
 from conftest import Trained
 from servicekit.definition import Task
 from servicekit.metrics import METRIC_NAMES
+from servicekit.runtime import ModelRuntime
 from servicekit.training.data import load_training_data
 from tests.helpers import bounded_field, client, examples, make_app, required_field
 from tests.model_checks import base_rows
@@ -26,6 +29,20 @@ def test_health_and_ready_when_loaded(api: TestClient, service: Trained) -> None
     ready = api.get("/ready")
     assert ready.status_code == 200
     assert ready.json()["model_version"] == service.metadata["model_version"]
+
+
+def test_the_index_names_the_service_and_links_under_its_prefix(
+    api: TestClient, service: Trained
+) -> None:
+    name = service.definition.name
+    for base in ("", f"/{name}"):
+        index = api.get(f"{base}/").json()
+        assert index == {
+            "service": name,
+            "title": service.definition.title,
+            "model_version": service.metadata["model_version"],
+            "links": {k: f"{base}/{k}" for k in ("docs", "openapi.json", "ready", "model")},
+        }
 
 
 def test_predict_answers_at_root_and_under_the_service_prefix(
@@ -199,7 +216,10 @@ def test_metrics_share_names_and_carry_the_service_label(api: TestClient, servic
     )
     assert f'request_validation_errors_total{{route="/predict",service="{name}"}} 1.0' in text
     assert f'model_ready{{service="{name}"}} 1.0' in text
-    assert f'model_version="{service.metadata["model_version"]}"' in text
+    meta = service.metadata
+    info = (f'model_info{{algorithm="{meta["algorithm"]}",model_version="{meta["model_version"]}",'
+            f'service="{name}",trained_at="{meta["trained_at"]}"}} 1.0')  # fmt: skip
+    assert info in text
     shares = service.metadata["outcome_shares"]
     assert isinstance(shares, dict)
     assert abs(sum(shares.values()) - 1) < 1e-9
@@ -207,6 +227,26 @@ def test_metrics_share_names_and_carry_the_service_label(api: TestClient, servic
         line = f'model_expected_outcome_share{{outcome="{outcome}",service="{name}"}} {share}'
         assert line in text
     assert "process_cpu_seconds_total" in text
+
+
+def test_an_artifact_with_sparse_metadata_still_publishes_model_info(
+    service: Trained, tmp_path: Any
+) -> None:
+    """Older artifacts may lack the algorithm, the training time and the outcome shares."""
+    model = tmp_path / "model.joblib"
+    shutil.copy(service.model_path, model)
+    sparse = {k: v for k, v in service.metadata.items()
+              if k not in ("algorithm", "trained_at", "outcome_shares")}  # fmt: skip
+    model.with_name("metadata.json").write_text(json.dumps(sparse))
+    runtime = ModelRuntime(service.definition)
+    runtime.load(model)
+    text = client(make_app(service.definition, runtime)).get("/metrics").text
+    name, version = service.definition.name, service.metadata["model_version"]
+    info = (
+        f'model_info{{algorithm="",model_version="{version}",service="{name}",trained_at=""}} 1.0'
+    )
+    assert info in text
+    assert "\nmodel_expected_outcome_share{" not in text
 
 
 def test_the_pods_cpu_request_is_published_only_where_there_is_one(service: Trained) -> None:
@@ -312,6 +352,34 @@ def test_not_ready_without_a_model_but_alive(service: Trained, tmp_path: Any) ->
         predict = api.post("/predict", json=examples(service.definition)[0])
         assert predict.status_code == 503
         assert predict.json()["error"] == "model_not_ready"
+        assert predict.json()["message"] == ready.json()["reason"]
+    # Before the lifespan has started loading, the answer says so.
+    idle = client(make_app(service.definition, ModelRuntime(service.definition)))
+    predict = idle.post("/predict", json=examples(service.definition)[0])
+    assert predict.status_code == 503
+    assert predict.json()["message"] == "model is still loading"
+
+
+def test_without_settings_the_app_reads_them_from_the_environment(
+    service: Trained, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from servicekit.api import create_app
+    from servicekit.settings import get_settings
+
+    name = service.definition.name
+    monkeypatch.setenv("MODEL_DIR", str(tmp_path))
+    monkeypatch.setenv("MAX_BATCH_SIZE", "2")
+    get_settings.cache_clear()
+    try:
+        with client(create_app(service.definition)) as api:
+            deadline = time.monotonic() + 10
+            while (reason := api.get("/ready").json().get("reason")) == "model is loading":
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            assert f"{tmp_path}/{name}/model.joblib" in reason
+            assert "(2) rows" in api.get("/openapi.json").text
+    finally:
+        get_settings.cache_clear()
 
 
 def test_an_unusable_artifact_gives_a_reason_instead_of_loading_forever(

@@ -97,8 +97,6 @@ def create_app(
         redoc_url=None,
         default_response_class=FastJSONResponse,
     )
-    app.state.runtime = runtime
-    app.state.metrics = metrics
     app.add_middleware(ServiceMiddleware, prefix=definition.prefix, metrics=metrics)
     install_handlers(app, metrics)
     install_docs(app)
