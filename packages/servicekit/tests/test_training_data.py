@@ -1,8 +1,10 @@
 """The dataset contract: real headers accepted, every unusable row counted under a reason."""
 
+import dataclasses
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -10,8 +12,14 @@ from bankchurn.data import CONTRACT as CHURN
 from bankchurn.data import generate as generate_churn
 from carvision.data import CONTRACT as CARS
 from carvision.data import generate as generate_cars
+from servicekit.definition import load_definition
 from servicekit.errors import DataError
-from servicekit.training.data import load_training_data
+from servicekit.training.data import (
+    DataReport,
+    file_sha256,
+    load_training_data,
+    write_generated,
+)
 
 
 def _write(frame: pd.DataFrame, path: Path) -> Path:
@@ -97,7 +105,8 @@ def test_columns_are_matched_after_trimming_and_extra_columns_ignored(tmp_path: 
         (None, "data file not found"),
         (b"", "data file is empty"),
         (b"a,b\n1,2\n", "lacks column(s) CreditScore, Geography"),
-        (b"\xff\xfe\x00garbage\x00\n\x00", "cannot parse"),
+        (b"a,b\n1,2\n", "expected header: " + ",".join(CHURN.header)),
+        (b"\xff\xfe\x00garbage\x00\n\x00", "as CSV: 'utf-8' codec can't decode byte 0xff"),
     ],
 )
 def test_unusable_files_fail_with_one_clear_line(
@@ -116,3 +125,112 @@ def test_too_few_usable_rows_is_an_error_that_says_why(tmp_path: Path) -> None:
     frame["Exited"] = 7
     with pytest.raises(DataError, match=r"only 0 usable rows .*200 Exited missing or not 0/1"):
         load_training_data(_write(frame, tmp_path / "c.csv"), CHURN)
+
+
+def test_the_report_reads_as_lines() -> None:
+    report = DataReport("d.csv", "0" * 64, rows_read=10, rows_used=7)
+    report.dropped = {"Age missing": 2, "Exited missing or not 0/1": 1}
+    report.set_missing = {"Tenure outside [0, 10]": 1}
+    report.missing = {"Tenure": 3}
+    report.ignored_columns = ["RowNumber", "Surname"]
+    assert report.lines() == [
+        "rows read 10, used 7",
+        "dropped 2: Age missing",
+        "dropped 1: Exited missing or not 0/1",
+        "set to missing 1: Tenure outside [0, 10]",
+        "missing 3: Tenure",
+        "ignored columns: RowNumber, Surname",
+    ]
+    assert DataReport("d.csv", "0" * 64, rows_read=0).lines() == ["rows read 0, used 0"]
+
+
+def test_text_is_trimmed_and_lowercased_where_the_contract_says(tmp_path: Path) -> None:
+    frame = generate_cars(100, 6).assign(price=10_000)
+    frame.loc[0, "model"] = "  Ford F-150 "  # lowercase column
+    frame.loc[1, "fuel"] = " gas "  # trimmed, case kept
+    frame.loc[2, "model"] = " "  # blank after trimming: a required column
+    X, _, report = load_training_data(_write(frame, tmp_path / "cars.csv"), CARS)
+    assert X.loc[0, "model"] == "ford f-150"
+    assert X.loc[1, "fuel"] == "gas"
+    assert report.dropped == {"model missing": 1}
+
+
+def test_blanked_values_reach_the_model_as_nan(tmp_path: Path) -> None:
+    frame = generate_cars(100, 7).assign(price=10_000).astype({"odometer": object})
+    frame.loc[0, "odometer"] = -5  # optional numeric, out of range
+    frame.loc[1, "paint_color"] = "sparkly"  # optional categorical, unknown
+    frame.loc[2, "paint_color"] = None
+    X, _, report = load_training_data(_write(frame, tmp_path / "cars.csv"), CARS)
+    assert not report.dropped
+    assert np.isnan(X.loc[0, "odometer"])
+    # NaN, not None: what the ordinal encoder takes for a missing category.
+    for row in (1, 2):
+        value = X.loc[row, "paint_color"]
+        assert isinstance(value, float) and np.isnan(value), repr(value)
+
+
+def test_targets_are_checked_against_their_bounds(tmp_path: Path) -> None:
+    frame = generate_cars(100, 8).assign(price=10_000).astype({"price": object})
+    frame.loc[0, "price"] = 500  # the lower bound: kept
+    frame.loc[1, "price"] = 200_000  # the upper bound: kept
+    frame.loc[2, "price"] = 499
+    frame.loc[3, "price"] = 200_001
+    frame.loc[4, "price"] = None
+    frame.loc[5, "price"] = "call me"
+    X, y, report = load_training_data(_write(frame, tmp_path / "cars.csv"), CARS)
+    assert report.dropped == {
+        "price missing or not a number": 2,
+        "price outlier below 500": 1,
+        "price outlier above 200000": 1,
+    }
+    assert y[:2].tolist() == [500.0, 200_000.0]
+    assert len(X) == len(y) == 96 and y.dtype == np.float64
+
+
+def test_binary_targets_are_integers_and_text_is_dropped(tmp_path: Path) -> None:
+    frame = generate_churn(100, 9).astype({"Exited": object})
+    frame.loc[0, "Exited"] = "yes"
+    X, y, report = load_training_data(_write(frame, tmp_path / "churn.csv"), CHURN)
+    assert report.dropped == {"Exited missing or not 0/1": 1}
+    assert y.dtype == np.int64 and set(y) <= {0, 1} and len(y) == len(X) == 99
+
+
+def test_generated_files_are_seeded_and_written_where_asked(tmp_path: Path) -> None:
+    churn = load_definition("bankchurn")
+    first = write_generated(churn, 50, 3, tmp_path / "a" / "b" / "one.csv")
+    second = write_generated(churn, 50, 3, tmp_path / "two.csv")
+    other = write_generated(churn, 50, 4, tmp_path / "three.csv")
+    assert first.read_bytes() == second.read_bytes() != other.read_bytes()
+    header = first.read_text().splitlines()[0]
+    assert tuple(header.split(",")) == churn.dataset.header
+
+
+def test_a_generator_that_breaks_the_contract_is_refused(tmp_path: Path) -> None:
+    churn = load_definition("bankchurn")
+    broken = dataclasses.replace(
+        churn, generate=lambda rows, seed: churn.generate(rows, seed).drop(columns="Surname")
+    )
+    with pytest.raises(DataError, match=r"generator header \(.*\) differs from \("):
+        write_generated(broken, 10, 1, tmp_path / "x.csv")
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_the_report_names_the_file_it_read(tmp_path: Path) -> None:
+    path = _write(generate_churn(100, 10), tmp_path / "churn.csv")
+    _, _, report = load_training_data(path, CHURN)
+    assert report.path == str(path) and report.sha256 == file_sha256(path)
+
+
+def test_fifty_usable_rows_are_enough_and_fewer_say_every_reason(tmp_path: Path) -> None:
+    frame = generate_churn(60, 11).astype({"Age": object})
+    frame.loc[:9, "Exited"] = 5
+    X, _, _ = load_training_data(_write(frame, tmp_path / "fifty.csv"), CHURN)
+    assert len(X) == 50
+    frame.loc[10, "Age"] = "old"
+    with pytest.raises(DataError) as err:
+        load_training_data(_write(frame, tmp_path / "49.csv"), CHURN)
+    assert str(err.value).endswith("(10 Exited missing or not 0/1; 1 Age is not a number)")
+    header_only = tmp_path / "empty.csv"
+    header_only.write_text(",".join(CHURN.header) + "\n")
+    with pytest.raises(DataError, match=r"only 0 usable rows in .*empty.csv \(no rows\)$"):
+        load_training_data(header_only, CHURN)

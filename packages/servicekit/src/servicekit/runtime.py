@@ -42,7 +42,9 @@ class ModelRuntime:
 
     @property
     def threshold(self) -> float:
-        return float(self.metadata.get("threshold", 0.5))
+        """The binary decision threshold; regression models record none."""
+        threshold = self.metadata.get("threshold")
+        return 0.5 if threshold is None else float(threshold)
 
     def load(self, model_path: Path) -> None:
         """Load the artifact and run a warm-up prediction; record the error instead of raising."""

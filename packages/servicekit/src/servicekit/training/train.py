@@ -28,7 +28,8 @@ from servicekit.definition import ServiceDefinition, Task
 from servicekit.errors import DataError
 from servicekit.features import PrepareFeatures, build_pipeline
 from servicekit.training.data import DataReport, load_training_data
-from servicekit.training.evaluation import choose_threshold, task_metrics, write_plots
+from servicekit.training.evaluation import choose_threshold, task_metrics
+from servicekit.training.plots import write_plots
 from servicekit.training.progress import Steps
 
 PRIMARY_METRIC = {Task.BINARY: "roc_auc", Task.REGRESSION: "rmse"}

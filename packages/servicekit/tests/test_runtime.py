@@ -1,0 +1,130 @@
+"""The runtime's states: loading, ready, failed with a reason, drained; and what predict says."""
+
+import json
+import logging
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import Trained
+from servicekit.artifacts import load_artifact, save_artifact
+from servicekit.definition import Task
+from servicekit.errors import ModelNotReadyError
+from servicekit.runtime import ModelRuntime
+
+
+def _copy_with_metadata(trained: Trained, tmp_path: Path, **changes: object) -> Path:
+    model = tmp_path / "model.joblib"
+    shutil.copy(trained.model_path, model)
+    metadata = dict(trained.metadata, **changes)
+    model.with_name("metadata.json").write_text(json.dumps(metadata))
+    return model
+
+
+def test_before_loading_nothing_is_predicted(service: Trained) -> None:
+    runtime = ModelRuntime(service.definition)
+    assert not runtime.ready and runtime.version == "unknown" and runtime.threshold == 0.5
+    assert runtime.error is None
+    with pytest.raises(ModelNotReadyError, match=r"^model is still loading$"):
+        runtime.predict({})
+
+
+def test_a_failed_load_keeps_its_reason_for_predict(
+    service: Trained, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    runtime = ModelRuntime(service.definition)
+    with caplog.at_level(logging.INFO, logger="servicekit.runtime"):
+        runtime.load(tmp_path / "absent.joblib")
+    assert not runtime.ready
+    assert runtime.error is not None and runtime.error.startswith("model file not found")
+    (record,) = caplog.records
+    assert (record.levelno, record.getMessage()) == (logging.ERROR, "model load failed")
+    assert record.model_path == str(tmp_path / "absent.joblib")  # type: ignore[attr-defined]
+    assert record.error == runtime.error  # type: ignore[attr-defined]
+    with pytest.raises(ModelNotReadyError) as err:
+        runtime.predict({})
+    assert err.value.message == runtime.error
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"warmup_example": {}}, "metadata has no warmup_example"),
+        ({"warmup_example": None}, "metadata has no warmup_example"),
+    ],
+)
+def test_a_model_without_a_warm_up_example_is_not_served(
+    service: Trained, tmp_path: Path, changes: dict[str, object], reason: str
+) -> None:
+    runtime = ModelRuntime(service.definition)
+    runtime.load(_copy_with_metadata(service, tmp_path, **changes))
+    assert not runtime.ready and runtime.error == reason
+
+
+def test_an_unexpected_failure_is_named_with_the_model_path(
+    service: Trained, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    model = _copy_with_metadata(service, tmp_path, warmup_example=["not", "a", "mapping"])
+    runtime = ModelRuntime(service.definition)
+    with caplog.at_level(logging.INFO, logger="servicekit.runtime"):
+        runtime.load(model)
+    assert not runtime.ready
+    assert runtime.error is not None
+    assert runtime.error.startswith(f"cannot use model {model}: AttributeError: ")
+    (record,) = caplog.records
+    assert (record.levelno, record.getMessage()) == (logging.ERROR, "model load failed")
+    assert record.model_path == str(model) and record.exc_info  # type: ignore[attr-defined]
+
+
+def test_a_model_that_predicts_nan_is_not_served(service: Trained, tmp_path: Path) -> None:
+    pipeline, metadata = load_artifact(service.model_path, service.definition.name)
+    pipeline[-1]._predictors[0][0].nodes["value"][:] = np.nan  # a corrupted tree
+    runtime = ModelRuntime(service.definition)
+    runtime.load(save_artifact(tmp_path, pipeline, metadata))
+    assert not runtime.ready
+    assert runtime.error == "warm-up prediction is not finite: [nan]"
+
+
+def test_a_drained_runtime_refuses_predictions(service: Trained) -> None:
+    runtime = service.runtime()
+    row = {k: [v] for k, v in service.metadata["warmup_example"].items()}  # type: ignore[union-attr]
+    assert len(runtime.predict(row).outcomes) == 1
+    runtime.mark_unready()
+    with pytest.raises(ModelNotReadyError):
+        runtime.predict(row)
+
+
+def test_a_reload_replaces_the_model_and_clears_the_error(
+    service: Trained, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    runtime = ModelRuntime(service.definition)
+    runtime.load(tmp_path / "absent.joblib")
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="servicekit.runtime"):
+        runtime.load(service.model_path)
+    assert runtime.ready and runtime.error is None
+    (record,) = caplog.records
+    assert (record.levelno, record.getMessage()) == (logging.INFO, "model ready")
+    assert record.model_path == str(service.model_path)  # type: ignore[attr-defined]
+    assert record.model_version == service.metadata["model_version"]  # type: ignore[attr-defined]
+    assert runtime.version == service.metadata["model_version"]
+    expected = service.metadata["threshold"]
+    assert runtime.threshold == (0.5 if expected is None else expected)
+
+
+def test_outcomes_follow_the_threshold_or_the_value_bands(service: Trained) -> None:
+    runtime = service.runtime()
+    example = service.metadata["warmup_example"]
+    assert isinstance(example, dict)
+    predictions = runtime.predict({k: [v] * 3 for k, v in example.items()})
+    definition = service.definition
+    if definition.task is Task.BINARY:
+        assert predictions.classes is not None
+        decided = (predictions.values >= runtime.threshold).astype(np.int64)
+        assert predictions.classes.tolist() == decided.tolist()
+        assert predictions.outcomes == [definition.class_labels[c] for c in decided]
+    else:
+        assert predictions.classes is None
+        assert predictions.outcomes == [definition.outcome(float(v)) for v in predictions.values]
