@@ -23,6 +23,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from mutmut.stats import status_by_exit_code
+
 ROOT = Path(__file__).resolve().parents[1]
 STAGE = ROOT / ".mutation"
 KIT = "packages/servicekit/src/servicekit"
@@ -60,23 +62,6 @@ SUPPORT = (
 )
 EQUIVALENT = ROOT / "mutation" / "equivalent.txt"
 KILLED = {"killed", "caught by type check", "timeout", "segfault"}
-# mutmut's exit-code table (mutmut.stats.status_by_exit_code), read as outcomes.
-STATUS = {
-    1: "killed",
-    3: "killed",
-    0: "survived",
-    5: "no tests",
-    33: "no tests",
-    34: "skipped",
-    36: "timeout",
-    37: "caught by type check",
-    24: "timeout",
-    -24: "timeout",
-    152: "timeout",
-    255: "timeout",
-    -11: "segfault",
-    -9: "segfault",
-}
 
 
 @dataclass(frozen=True)
@@ -122,7 +107,7 @@ def read_outcomes(mutants: Path) -> dict[str, str]:
     for meta in sorted(mutants.rglob("*.py.meta")):
         codes = json.loads(meta.read_text())["exit_code_by_key"]
         for name, code in codes.items():
-            outcomes[name] = STATUS.get(code, "not checked" if code is None else "suspicious")
+            outcomes[name] = status_by_exit_code[code]
     return outcomes
 
 

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from conftest import SERVICES
 from servicekit.cli import run
 from servicekit.definition import load_definition
 from servicekit.settings import ServiceSettings
 from tests.helpers import client, make_app
 
 CONTRACTS = Path(__file__).resolve().parents[1] / "docs" / "openapi"
-SERVICES = ("bankchurn", "carvision", "telecom")
 
 
 @pytest.mark.parametrize("name", SERVICES)
