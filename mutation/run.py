@@ -37,6 +37,7 @@ MODULES = (
     "metrics.py",
     "settings.py",
     "dataset.py",
+    "drift.py",
     "training/data.py",
     "training/evaluation.py",
 )

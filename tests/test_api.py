@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import Trained
 from servicekit.definition import Task
+from servicekit.drift import ReferenceProfile
 from servicekit.metrics import METRIC_NAMES
 from servicekit.runtime import ModelRuntime
 from servicekit.training.data import load_training_data
@@ -281,6 +283,38 @@ def test_predictions_are_counted_once_per_row_by_bounded_outcome(
     assert counted == {outcome: float(n) for outcome, n in expected.items()}
     bounded = definition.class_labels if binary else [name for _, name in definition.value_bands]
     assert set(counted) <= set(bounded)
+
+
+def _samples(text: str, metric: str) -> dict[tuple[str, str], float]:
+    """(feature, bin) -> value of one drift metric in an exposition."""
+    return {
+        (s.labels["feature"], s.labels["bin"]): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == metric
+    }
+
+
+def test_every_scored_row_is_counted_per_input_against_the_reference(
+    api: TestClient, service: Trained
+) -> None:
+    rows = _data_rows(service, 40)
+    api.post("/predict/batch", json={"instances": rows}).raise_for_status()
+    for row in rows[:5]:
+        api.post("/predict", json=row).raise_for_status()
+    api.post("/predict", json={"bogus": 1})  # rejected rows are not scored, so not counted
+    text = api.get("/metrics").text
+    reference = ReferenceProfile.from_metadata(service.metadata["reference"])  # type: ignore[arg-type]
+    expected_counts, expected_shares = {}, {}
+    for bins in reference.features:
+        column = [row.get(bins.name) for row in [*rows, *rows[:5]]]
+        for label, n, share in zip(
+            bins.labels, bins.counts(column), reference.shares[bins.name], strict=True
+        ):
+            expected_counts[bins.name, label] = float(n)
+            expected_shares[bins.name, label] = share
+    assert _samples(text, "model_feature_values_total") == expected_counts
+    assert _samples(text, "model_feature_reference_share") == expected_shares
 
 
 def test_model_metadata_describes_the_loaded_model(api: TestClient, service: Trained) -> None:

@@ -19,6 +19,8 @@ OUT_DIR = Path(__file__).parent / "dashboards"
 # (pod_cpu_request_cores, from the downward API), so the share is right in every overlay.
 HPA_CPU_TARGET = 0.7
 PREDICT_ROUTES = 'route=~"/predict.*"'
+# The MLInputDrift alert's PSI threshold (monitoring/prometheus/rules/alerts.yml).
+PSI_ALERT = 0.2
 
 
 def target(expr: str, legend: str, ref: str, instant: bool = False) -> dict[str, Any]:
@@ -124,6 +126,17 @@ def overview() -> list[dict[str, Any]]:
             stacked=True,
         ),
         panel(
+            f"Input drift: worst feature per service, PSI last hour (alert over {PSI_ALERT})",
+            [
+                target(
+                    "topk by (service) (1, service_feature:model_feature_psi:1h)",
+                    "{{service}} {{feature}}",
+                    "A",
+                )
+            ],
+            threshold=PSI_ALERT,
+        ),
+        panel(
             "Ready replicas",
             [target(f"sum by (service) (model_ready{{{jobs}}})", "{{service}}", "A")],
         ),
@@ -206,6 +219,11 @@ def service_dashboard(name: str) -> list[dict[str, Any]]:
                 ),
             ],
             "reqps",
+        ),
+        panel(
+            f"Input drift: PSI per feature, last hour (alert over {PSI_ALERT})",
+            [target(f"service_feature:model_feature_psi:1h{{{s}}}", "{{feature}}", "A")],
+            threshold=PSI_ALERT,
         ),
         panel("Ready replicas", [target(f"sum(model_ready{{{s}}})", "ready", "A")]),
         cpu_panel(s),

@@ -5,6 +5,7 @@ import re
 import pytest
 from prometheus_client import generate_latest
 
+from servicekit.drift import FeatureBins, ReferenceProfile
 from servicekit.metrics import METRIC_NAMES, ServiceMetrics
 
 
@@ -73,6 +74,49 @@ def test_the_cpu_request_is_published_in_cores_only_when_known(metrics: ServiceM
     assert sample(metrics, "pod_cpu_request_cores") == 0.25
 
 
+PROFILE = ReferenceProfile(
+    features=(
+        FeatureBins("age", "numeric", edges=(30.0, 50.0)),
+        FeatureBins("city", "categorical", categories=("paris",)),
+    ),
+    shares={"age": (0.3, 0.4, 0.2, 0.1), "city": (0.7, 0.2, 0.1)},
+    rows=100,
+)
+
+
+def test_a_reference_publishes_its_shares_and_a_zero_counter_for_every_bin(
+    metrics: ServiceMetrics,
+) -> None:
+    metrics.set_reference(PROFILE)
+    for feature in PROFILE.features:
+        for label, share in zip(feature.labels, PROFILE.shares[feature.name], strict=True):
+            bin_ = {"feature": feature.name, "bin": label}
+            assert sample(metrics, "model_feature_reference_share", **bin_) == share
+            assert sample(metrics, "model_feature_values_total", **bin_) == 0
+    # A model without a profile leaves no drift series behind.
+    metrics.set_reference(None)
+    assert sample(metrics, "model_feature_reference_share", feature="age", bin="(30, 50]") is None
+    assert sample(metrics, "model_feature_values_total", feature="age", bin="(30, 50]") is None
+    metrics.observe_inputs({"age": [1.0], "city": ["rome"]})  # nothing to count into
+
+
+def test_every_scored_row_is_counted_into_its_bin(metrics: ServiceMetrics) -> None:
+    metrics.set_reference(PROFILE)
+    metrics.observe_inputs({"age": [30.0], "city": ["paris"]})  # a single row
+    metrics.observe_inputs({"age": [10.0, 51.0, None, 45.0, 60.0], "city": ["oslo"] * 4 + [None]})
+
+    def counts(feature: str) -> list[float | None]:
+        bins = next(f for f in PROFILE.features if f.name == feature)
+        return [sample(metrics, "model_feature_values_total", feature=feature, bin=b)
+                for b in bins.labels]  # fmt: skip
+
+    assert counts("age") == [2, 1, 2, 1]
+    assert counts("city") == [1, 4, 1]
+    # A new model's bins start again from zero.
+    metrics.set_reference(PROFILE)
+    assert counts("age") == [0, 0, 0, 0]
+
+
 # What /metrics tells a reader about each of the kit's metrics: its type and its help text.
 DESCRIBED = {
     "http_requests_total": ("counter", "HTTP requests by route and status."),
@@ -86,6 +130,10 @@ DESCRIBED = {
     "model_expected_outcome_share": ("gauge", "Share of each outcome on the model's test split "
                                      "(the prediction-mix baseline)."),
     "request_validation_errors_total": ("counter", "Requests rejected by input validation."),
+    "model_feature_values_total": ("counter", "Scored rows by input feature and reference bin "
+                                   "(the live side of input drift)."),
+    "model_feature_reference_share": ("gauge", "Smoothed share of each input bin on the model's "
+                                      "training split (drift baseline)."),
     "pod_cpu_request_cores": ("gauge", "CPU request of this pod (absent outside Kubernetes); CPU "
                               "use over it is what the HPA's utilization target compares."),
 }  # fmt: skip

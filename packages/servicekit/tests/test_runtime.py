@@ -15,10 +15,12 @@ from servicekit.errors import ModelNotReadyError
 from servicekit.runtime import ModelRuntime
 
 
-def _copy_with_metadata(trained: Trained, tmp_path: Path, **changes: object) -> Path:
+def _copy_with_metadata(
+    trained: Trained, tmp_path: Path, without: tuple[str, ...] = (), **changes: object
+) -> Path:
     model = tmp_path / "model.joblib"
     shutil.copy(trained.model_path, model)
-    metadata = dict(trained.metadata, **changes)
+    metadata = {k: v for k, v in trained.metadata.items() if k not in without} | changes
     model.with_name("metadata.json").write_text(json.dumps(metadata))
     return model
 
@@ -76,6 +78,44 @@ def test_an_unexpected_failure_is_named_with_the_model_path(
     (record,) = caplog.records
     assert (record.levelno, record.getMessage()) == (logging.ERROR, "model load failed")
     assert record.model_path == str(model) and record.exc_info  # type: ignore[attr-defined]
+
+
+def test_the_reference_profile_is_loaded_with_the_model(service: Trained) -> None:
+    runtime = service.runtime()
+    assert runtime.reference is not None
+    kinds = {f.name: f.kind for f in runtime.reference.features}
+    assert kinds == service.definition.features.kinds
+    assert runtime.reference.as_metadata() == service.metadata["reference"]
+
+
+def test_a_model_trained_before_reference_profiles_is_served_without_one(
+    service: Trained, tmp_path: Path
+) -> None:
+    runtime = ModelRuntime(service.definition)
+    runtime.load(_copy_with_metadata(service, tmp_path, without=("reference",)))
+    assert runtime.ready and runtime.reference is None
+
+
+def _reference_without_first_input(trained: Trained) -> dict[str, object]:
+    reference = json.loads(json.dumps(trained.metadata["reference"]))
+    first = trained.definition.features.inputs[0]
+    del reference["features"][first]
+    return dict(reference)
+
+
+def test_a_reference_that_does_not_fit_the_service_is_refused(
+    service: Trained, tmp_path: Path
+) -> None:
+    runtime = ModelRuntime(service.definition)
+    broken = {"rows": 10, "features": {"x": {"kind": "numeric", "shares": [1.0]}}}
+    runtime.load(_copy_with_metadata(service, tmp_path, reference=broken))
+    assert runtime.error == "metadata reference: feature x: 2 shares in (0, 1] expected"
+    runtime.load(
+        _copy_with_metadata(service, tmp_path, reference=_reference_without_first_input(service))
+    )
+    assert not runtime.ready
+    assert runtime.error is not None and runtime.error.startswith("metadata reference bins {")
+    assert service.definition.features.inputs[0] in runtime.error.split("not the")[1]
 
 
 def test_a_model_that_predicts_nan_is_not_served(service: Trained, tmp_path: Path) -> None:

@@ -49,6 +49,13 @@ class FeatureSpec:
         return self.numeric + self.categorical
 
     @property
+    def kinds(self) -> dict[str, str]:
+        """Each raw input's kind, "numeric" or "categorical", in input order."""
+        return dict.fromkeys(self.numeric, "numeric") | dict.fromkeys(
+            self.categorical, "categorical"
+        )
+
+    @property
     def model_columns(self) -> tuple[str, ...]:
         """Columns of the matrix the estimator sees, in order."""
         return self.numeric + self.derived + self.categorical

@@ -4,6 +4,10 @@ Each app owns a registry (so several apps can live in one test process); the pro
 platform collectors are added to it so `/metrics` still describes the whole process.
 """
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
 from prometheus_client import (
     CollectorRegistry,
     Counter,
@@ -13,6 +17,8 @@ from prometheus_client import (
     ProcessCollector,
     disable_created_metrics,
 )
+
+from servicekit.drift import FeatureBins, ReferenceProfile
 
 # `*_created` timestamps double the exposition size and nothing here queries them.
 disable_created_metrics()  # type: ignore[no-untyped-call]
@@ -33,6 +39,8 @@ METRIC_NAMES = (
     "model_info",
     "model_ready",
     "model_expected_outcome_share",
+    "model_feature_values_total",
+    "model_feature_reference_share",
     "request_validation_errors_total",
     "pod_cpu_request_cores",
 )
@@ -87,6 +95,18 @@ class ServiceMetrics:
             "HPA's utilization target compares.",
             ["service"], registry=r,
         )  # fmt: skip
+        self.feature_values = Counter(
+            "model_feature_values",
+            "Scored rows by input feature and reference bin (the live side of input drift).",
+            ["service", "feature", "bin"], registry=r,
+        )  # fmt: skip
+        self.reference_share = Gauge(
+            "model_feature_reference_share",
+            "Smoothed share of each input bin on the model's training split (drift baseline).",
+            ["service", "feature", "bin"], registry=r,
+        )  # fmt: skip
+        # Per input: its bins and the counter child of each bin, resolved once per model.
+        self._drift: list[tuple[FeatureBins, list[Any]]] = []
         self.model_ready.labels(service).set(0)
 
     def set_cpu_request(self, millicores: int | None) -> None:
@@ -107,6 +127,29 @@ class ServiceMetrics:
             self.predictions.labels(self.service, outcome).inc(n)
         if endpoint == "batch":
             self.batch_size.labels(self.service).observe(len(outcomes))
+
+    def observe_inputs(self, columns: Mapping[str, Sequence[Any]]) -> None:
+        """Count every scored row into its reference bin, per input feature."""
+        for bins, children in self._drift:
+            values = columns[bins.name]
+            if len(values) == 1:
+                children[bins.index_one(values[0])].inc()
+                continue
+            counts = bins.counts(values)
+            for i in np.flatnonzero(counts):
+                children[i].inc(int(counts[i]))
+
+    def set_reference(self, profile: ReferenceProfile | None) -> None:
+        """Publish a model's reference shares and start its bin counters at zero, so that
+        every bin has a series (an empty bin is drift too). None: the model has no profile."""
+        self.feature_values.clear()
+        self.reference_share.clear()
+        self._drift = []
+        for bins in profile.features if profile else ():
+            labels = [(self.service, bins.name, b) for b in bins.labels]
+            for label, share in zip(labels, profile.shares[bins.name], strict=True):  # type: ignore[union-attr]
+                self.reference_share.labels(*label).set(share)
+            self._drift.append((bins, [self.feature_values.labels(*label) for label in labels]))
 
     def set_model(
         self, version: str, algorithm: str, trained_at: str, outcome_shares: dict[str, float]

@@ -12,6 +12,7 @@ import numpy as np
 from servicekit.artifacts import load_artifact
 from servicekit.compiled import CompiledPipeline
 from servicekit.definition import ServiceDefinition, Task
+from servicekit.drift import ReferenceProfile
 from servicekit.errors import ArtifactError, ModelNotReadyError
 
 log = logging.getLogger("servicekit.runtime")
@@ -30,6 +31,8 @@ class ModelRuntime:
         self.metadata: dict[str, Any] = {}
         self.error: str | None = None
         self._compiled: CompiledPipeline | None = None
+        # The training split's input bins; None for a model trained before profiles existed.
+        self.reference: ReferenceProfile | None = None
         self._ready = threading.Event()
 
     @property
@@ -57,6 +60,7 @@ class ModelRuntime:
             warm = compiled.predict_value(compiled.encode({k: [v] for k, v in example.items()}))
             if not np.all(np.isfinite(warm)):
                 raise ArtifactError(f"warm-up prediction is not finite: {warm.tolist()}")
+            reference = _reference(metadata, self.definition)
         except ArtifactError as exc:
             self.error = str(exc)
             log.error("model load failed", extra={"model_path": str(model_path), "error": str(exc)})
@@ -66,6 +70,7 @@ class ModelRuntime:
             log.exception("model load failed", extra={"model_path": str(model_path)})
             return
         self.metadata, self._compiled, self.error = metadata, compiled, None
+        self.reference = reference
         self._ready.set()
         log.info(
             "model ready",
@@ -86,3 +91,22 @@ class ModelRuntime:
             return Predictions(values, [labels[c] for c in classes], classes)
         outcome = self.definition.outcome
         return Predictions(values, [outcome(float(v)) for v in values], None)
+
+
+def _reference(
+    metadata: Mapping[str, Any], definition: ServiceDefinition
+) -> ReferenceProfile | None:
+    """The metadata's reference profile, which must bin exactly the service's inputs."""
+    if "reference" not in metadata:
+        return None
+    try:
+        profile = ReferenceProfile.from_metadata(metadata["reference"])
+    except ValueError as exc:
+        raise ArtifactError(f"metadata reference: {exc}") from exc
+    expected = definition.features.kinds
+    binned = {f.name: f.kind for f in profile.features}
+    if binned != expected:
+        raise ArtifactError(
+            f"metadata reference bins {binned}, not the service's inputs {expected}"
+        )
+    return profile

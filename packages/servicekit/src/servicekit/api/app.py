@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
+import numpy as np
 from fastapi import Body, Depends, FastAPI, Request, Security
 from fastapi.security import APIKeyHeader
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -27,6 +28,7 @@ from servicekit.api.schemas import (
 )
 from servicekit.definition import ServiceDefinition, Task
 from servicekit.errors import BatchTooLargeError, ModelNotReadyError, UnauthorizedError
+from servicekit.features import FeatureSpec
 from servicekit.metrics import ServiceMetrics
 from servicekit.runtime import ModelRuntime, Predictions
 from servicekit.settings import ServiceSettings, get_settings
@@ -65,6 +67,7 @@ def create_app(
                 meta.get("trained_at", ""),
                 meta.get("outcome_shares", {}),
             )
+            metrics.set_reference(runtime.reference)
 
     def load_model() -> None:
         runtime.load(settings.resolved_model_path)
@@ -171,8 +174,14 @@ def _openapi_examples(
     return single, {"rows": {"summary": f"{len(examples)} rows", "value": rows}}
 
 
-def _columns(rows: Sequence[BaseModel], names: Sequence[str]) -> dict[str, list[Any]]:
-    return {name: [getattr(row, name) for row in rows] for name in names}
+def _columns(rows: Sequence[BaseModel], spec: FeatureSpec) -> dict[str, Any]:
+    """Rows as columns: numeric inputs as float arrays (None -> NaN), converted once for
+    the model and the drift counters alike; categorical inputs as lists."""
+    columns: dict[str, Any] = {
+        name: np.array([getattr(row, name) for row in rows], dtype=np.float64)
+        for name in spec.numeric
+    }
+    return columns | {name: [getattr(row, name) for row in rows] for name in spec.categorical}
 
 
 def _items(definition: ServiceDefinition, preds: Predictions) -> list[dict[str, Any]]:
@@ -199,7 +208,7 @@ def _install_predictions(
     key = settings.api_key
     guarded = [Depends(_api_key_guard(key))] if key else []
     errors = ERRORS if key else {k: v for k, v in ERRORS.items() if k != 401}
-    inputs = definition.features.inputs
+    spec = definition.features
     Row = definition.request_model
     SingleResponse, BatchRequest, BatchResponse = response_models(definition)
     single_examples, batch_examples = _openapi_examples(definition.examples)
@@ -227,8 +236,10 @@ def _install_predictions(
         model: ReadyModel,
     ) -> Response:
         start = time.perf_counter()
-        preds = model.predict(_columns([payload], inputs))
+        columns = _columns([payload], spec)
+        preds = model.predict(columns)
         metrics.observe_predictions("single", preds.outcomes, time.perf_counter() - start)
+        metrics.observe_inputs(columns)
         return FastJSONResponse({**_items(definition, preds)[0], "model_version": model.version})
 
     @app.post(
@@ -246,8 +257,10 @@ def _install_predictions(
         if len(rows) > max_batch_size:
             raise BatchTooLargeError(f"batch has {len(rows)} rows; the maximum is {max_batch_size}")
         start = time.perf_counter()
-        preds = model.predict(_columns(rows, inputs))
+        columns = _columns(rows, spec)
+        preds = model.predict(columns)
         metrics.observe_predictions("batch", preds.outcomes, time.perf_counter() - start)
+        metrics.observe_inputs(columns)
         items = _items(definition, preds)
         body = {"model_version": model.version, "count": len(items), "predictions": items}
         return FastJSONResponse(body)

@@ -25,6 +25,7 @@ from sklearn.pipeline import Pipeline
 from servicekit.artifacts import save_artifact
 from servicekit.compiled import VECTOR_WALK_MAX_ROWS, CompiledPipeline
 from servicekit.definition import ServiceDefinition, Task
+from servicekit.drift import ReferenceProfile
 from servicekit.errors import DataError
 from servicekit.features import PrepareFeatures, build_pipeline
 from servicekit.training.data import DataReport, load_training_data
@@ -132,6 +133,10 @@ def train(definition: ServiceDefinition, config: TrainConfig) -> TrainResult:
         definition, config, report, metrics, threshold, X_test, pipeline, trained_at
     )
     metadata["outcome_shares"] = _outcome_shares(definition, test_value, threshold)
+    # The inputs' bins and shares on the training split: the baseline of live input drift.
+    metadata["reference"] = ReferenceProfile.fit(
+        {c: X_train[c].to_numpy() for c in spec.inputs}, spec.kinds
+    ).as_metadata()
 
     with steps.step("write artifact and track the run"):
         if config.track:
