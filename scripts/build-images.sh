@@ -35,7 +35,9 @@ find_pip() {
 
 docker info >/dev/null 2>&1 || fail "no Docker engine reachable (start dockerd or Docker Desktop)"
 for s in "${services[@]}"; do
-  [[ -f $MODEL_DIR/$s/model.joblib ]] || fail "no model at $MODEL_DIR/$s/model.joblib (run 'make train')"
+  for f in model.joblib metadata.json MODEL_CARD.md; do
+    [[ -f $MODEL_DIR/$s/$f ]] || fail "no $f in $MODEL_DIR/$s (run 'make train')"
+  done
 done
 
 wheels=docker/wheels
@@ -72,7 +74,8 @@ cp -r packages/servicekit/src/servicekit "$context/packages/servicekit/src/"
 for s in "${services[@]}"; do
   mkdir -p "$context/services/$s/src" "$context/models/$s"
   cp -r "services/$s/src/$s" "$context/services/$s/src/"
-  cp "$MODEL_DIR/$s/model.joblib" "$MODEL_DIR/$s/metadata.json" "$context/models/$s/"
+  cp "$MODEL_DIR/$s/model.joblib" "$MODEL_DIR/$s/metadata.json" "$MODEL_DIR/$s/MODEL_CARD.md" \
+    "$context/models/$s/"
 done
 find "$context" -name __pycache__ -prune -exec rm -rf {} +
 

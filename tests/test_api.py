@@ -43,7 +43,9 @@ def test_the_index_names_the_service_and_links_under_its_prefix(
             "service": name,
             "title": service.definition.title,
             "model_version": service.metadata["model_version"],
-            "links": {k: f"{base}/{k}" for k in ("docs", "openapi.json", "ready", "model")},
+            "links": {
+                k: f"{base}/{k}" for k in ("docs", "openapi.json", "ready", "model", "model/card")
+            },
         }
 
 
@@ -315,6 +317,31 @@ def test_every_scored_row_is_counted_per_input_against_the_reference(
             expected_shares[bins.name, label] = share
     assert _samples(text, "model_feature_values_total") == expected_counts
     assert _samples(text, "model_feature_reference_share") == expected_shares
+
+
+def test_the_model_card_is_served_as_markdown(api: TestClient, service: Trained) -> None:
+    for path in ("/model/card", f"/{service.definition.name}/model/card"):
+        response = api.get(path)
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "text/markdown; charset=utf-8"
+        assert response.text == service.model_path.with_name("MODEL_CARD.md").read_text()
+
+
+def test_a_model_without_a_card_answers_404_and_a_loading_one_503(
+    service: Trained, tmp_path: Any
+) -> None:
+    for name in ("model.joblib", "metadata.json"):
+        shutil.copy(service.model_path.with_name(name), tmp_path / name)
+    runtime = ModelRuntime(service.definition)
+    runtime.load(tmp_path / "model.joblib")
+    response = client(make_app(service.definition, runtime)).get("/model/card")
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"
+    assert response.json()["message"] == (
+        "the loaded model has no MODEL_CARD.md (trained before cards)"
+    )
+    loading = client(make_app(service.definition, ModelRuntime(service.definition)))
+    assert loading.get("/model/card").status_code == 503
 
 
 def test_model_metadata_describes_the_loaded_model(api: TestClient, service: Trained) -> None:

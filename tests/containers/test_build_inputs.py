@@ -33,5 +33,6 @@ def test_base_image_is_pinned_to_a_patch_release() -> None:
 def test_dockerignore_admits_everything_the_dockerfile_copies() -> None:
     ignore = (REPO / ".dockerignore").read_text()
     for path in ("docker/requirements-runtime.txt", "docker/wheels/", "packages/servicekit/src/",
-                 "services/*/src/", "models/*/model.joblib", "models/*/metadata.json"):  # fmt: skip
+                 "services/*/src/", "models/*/model.joblib", "models/*/metadata.json",
+                 "models/*/MODEL_CARD.md"):  # fmt: skip
         assert f"!{path}" in ignore, path

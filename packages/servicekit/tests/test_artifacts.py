@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from servicekit.artifacts import load_artifact, save_artifact
+from servicekit.artifacts import card_path, load_artifact, save_artifact
 from servicekit.errors import ArtifactError
 
 
@@ -12,6 +12,15 @@ def test_round_trip_and_no_temporary_files_left(tmp_path: Path) -> None:
     model, meta = load_artifact(path, "svc")
     assert model == {"weights": [1, 2]} and meta["v"] == 1
     assert sorted(p.name for p in path.parent.iterdir()) == ["metadata.json", "model.joblib"]
+
+
+def test_a_card_is_written_beside_the_model(tmp_path: Path) -> None:
+    path = save_artifact(tmp_path, {}, {"service": "svc"}, card="# Model card\n")
+    assert card_path(path) == tmp_path / "MODEL_CARD.md"
+    assert card_path(path).read_text() == "# Model card\n"
+    assert card_path(path).stat().st_mode & 0o777 == 0o644
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["MODEL_CARD.md", "metadata.json", "model.joblib"]
 
 
 def test_artifacts_are_readable_by_other_users(tmp_path: Path) -> None:

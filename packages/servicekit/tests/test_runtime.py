@@ -118,6 +118,24 @@ def test_a_reference_that_does_not_fit_the_service_is_refused(
     assert service.definition.features.inputs[0] in runtime.error.split("not the")[1]
 
 
+def test_the_card_is_read_with_the_model_and_an_unreadable_one_is_refused(
+    service: Trained, tmp_path: Path
+) -> None:
+    runtime = service.runtime()
+    assert runtime.card == service.model_path.with_name("MODEL_CARD.md").read_text()
+    model = _copy_with_metadata(service, tmp_path)
+    runtime.load(model)
+    assert runtime.ready and runtime.card is None  # trained before cards: served without
+    model.with_name("MODEL_CARD.md").write_bytes(b"# card \xff\n")
+    runtime = ModelRuntime(service.definition)
+    runtime.load(model)
+    assert not runtime.ready
+    assert runtime.error is not None
+    assert runtime.error.startswith(
+        f"cannot read the model card {model.with_name('MODEL_CARD.md')}"
+    )
+
+
 def test_a_model_that_predicts_nan_is_not_served(service: Trained, tmp_path: Path) -> None:
     pipeline, metadata = load_artifact(service.model_path, service.definition.name)
     pipeline[-1]._predictors[0][0].nodes["value"][:] = np.nan  # a corrupted tree

@@ -1,6 +1,7 @@
 """The dataset contract: real headers accepted, every unusable row counted under a reason."""
 
 import dataclasses
+import json
 import re
 from pathlib import Path
 
@@ -140,8 +141,30 @@ def test_the_report_reads_as_lines() -> None:
         "set to missing 1: Tenure outside [0, 10]",
         "missing 3: Tenure",
         "ignored columns: RowNumber, Surname",
+        "origin: provided",
     ]
-    assert DataReport("d.csv", "0" * 64, rows_read=0).lines() == ["rows read 0, used 0"]
+    assert DataReport("d.csv", "0" * 64, rows_read=0).lines() == [
+        "rows read 0, used 0",
+        "origin: provided",
+    ]
+
+
+def test_generated_data_is_known_as_such_until_its_bytes_change(tmp_path: Path) -> None:
+    definition = load_definition("bankchurn")
+    path = write_generated(definition, 300, 9, tmp_path / "churn.csv")
+    marker = json.loads((tmp_path / "churn.csv.generated.json").read_text())
+    assert marker == {"service": "bankchurn", "rows": 300, "seed": 9, "sha256": file_sha256(path)}
+    *_, report = load_training_data(path, CHURN)
+    assert report.origin == "generated (synthetic): bankchurn generate --rows 300 --seed 9"
+    assert report.lines()[-1] == f"origin: {report.origin}"
+    # Edited, the file is somebody's data: the marker no longer names its bytes.
+    path.write_text(path.read_text().replace("France", "Spain", 1))
+    assert load_training_data(path, CHURN)[2].origin == "provided"
+    for broken in ("{not json", "[1]", ""):
+        (tmp_path / "churn.csv.generated.json").write_text(broken)
+        assert load_training_data(path, CHURN)[2].origin == "provided"
+    (tmp_path / "churn.csv.generated.json").unlink()
+    assert load_training_data(path, CHURN)[2].origin == "provided"
 
 
 def test_text_is_trimmed_and_lowercased_where_the_contract_says(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 """What a training run leaves behind: metadata the service relies on and a full MLflow run."""
 
 import json
+from pathlib import Path
 
 import mlflow
 
@@ -23,7 +24,9 @@ def test_metadata_records_version_metrics_schema_data_hash_and_libraries(service
     assert set(meta["warmup_example"]) == set(service.definition.features.inputs)
 
 
-def test_mlflow_run_has_params_metrics_plots_and_a_loadable_model(service: Trained) -> None:
+def test_mlflow_run_has_params_metrics_plots_and_a_loadable_model(
+    service: Trained, tmp_path: Path
+) -> None:
     client = mlflow.MlflowClient()
     run = client.get_run(str(service.metadata["mlflow_run_id"]))
     assert run.info.status == "FINISHED"
@@ -34,6 +37,10 @@ def test_mlflow_run_has_params_metrics_plots_and_a_loadable_model(service: Train
     if service.definition.task is Task.REGRESSION:
         wanted = {"plots/residuals.png", "plots/predicted_vs_actual.png"}
     assert wanted <= plots
+    logged = client.download_artifacts(run.info.run_id, "MODEL_CARD.md", str(tmp_path))
+    card = service.model_path.with_name("MODEL_CARD.md").read_text()
+    assert Path(logged).read_text() == card
+    assert f"MLflow run: `{run.info.run_id}`" in card
     models = mlflow.search_logged_models(
         experiment_ids=[run.info.experiment_id],
         filter_string=f"source_run_id = '{run.info.run_id}'",

@@ -1,6 +1,7 @@
-"""Model artifact on disk: `model.joblib` (the fitted sklearn Pipeline) + `metadata.json`.
+"""Model artifact on disk: `model.joblib` (the fitted sklearn Pipeline), `MODEL_CARD.md`
+and `metadata.json`.
 
-Both are written to temporary files and renamed into place, metadata last, so a reader
+Each is written to a temporary file and renamed into place, metadata last, so a reader
 never sees a half-written model or a model paired with another run's metadata.
 """
 
@@ -15,16 +16,25 @@ from servicekit.files import atomic_write
 
 MODEL_FILE = "model.joblib"
 METADATA_FILE = "metadata.json"
+CARD_FILE = "MODEL_CARD.md"
 
 
 def metadata_path(model_path: Path) -> Path:
     return model_path.with_name(METADATA_FILE)
 
 
-def save_artifact(out_dir: Path, pipeline: Any, metadata: dict[str, Any]) -> Path:
+def card_path(model_path: Path) -> Path:
+    return model_path.with_name(CARD_FILE)
+
+
+def save_artifact(
+    out_dir: Path, pipeline: Any, metadata: dict[str, Any], card: str | None = None
+) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     model_path = out_dir / MODEL_FILE
     atomic_write(model_path, lambda p: joblib.dump(pipeline, p, compress=3))
+    if card is not None:
+        atomic_write(card_path(model_path), lambda p: p.write_text(card))
     atomic_write(
         metadata_path(model_path),
         lambda p: p.write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n"),

@@ -3,9 +3,9 @@
 One exec-form ENTRYPOINT for every image (exec form cannot expand variables), with the
 Python process as PID 1 so SIGTERM reaches uvicorn's graceful shutdown directly.
 
-`--check` loads the baked-in model, runs its warm-up prediction and builds the app, then
-exits: the image build runs it, so an image whose model or imports are broken fails to
-build, and the modules serving imports are byte-compiled into the image on the way.
+`--check` loads the baked-in model and its card, runs its warm-up prediction and builds the
+app, then exits: the image build runs it, so an image whose model, card or imports are broken
+fails to build, and the modules serving imports are byte-compiled into the image on the way.
 """
 
 import os
@@ -31,6 +31,9 @@ def check(definition: ServiceDefinition) -> None:
     runtime.load(settings.resolved_model_path)
     if not runtime.ready:
         raise SystemExit(f"servicekit.container: {definition.name} not ready: {runtime.error}")
+    if runtime.card is None:
+        raise SystemExit(f"servicekit.container: {definition.name} has no MODEL_CARD.md beside "
+                         f"{settings.resolved_model_path}")  # fmt: skip
     create_app(definition, settings, runtime)
     print(f"{definition.name}: model {runtime.version} loaded and warmed up")
 

@@ -32,6 +32,10 @@ class ServiceDefinition:
     generate: Callable[[int, int], Any]
     # Valid requests (at least two): OpenAPI examples, warm-up-free smoke tests, docs.
     examples: tuple[dict[str, Any], ...]
+    # The model card's statements of purpose: what the predictions are for, and uses they
+    # must not be put to (one sentence each).
+    intended_use: str
+    out_of_scope: tuple[str, ...]
     # Binary: names of class 0 and class 1. Regression: upper bounds and names of value bands,
     # so `predictions by outcome` is a bounded label set for every task.
     class_labels: tuple[str, str] = ("negative", "positive")

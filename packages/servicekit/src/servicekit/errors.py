@@ -17,6 +17,11 @@ class ModelNotReadyError(ServiceError):
     code = "model_not_ready"
 
 
+class NotFoundError(ServiceError):
+    status_code = 404
+    code = "not_found"
+
+
 class UnauthorizedError(ServiceError):
     status_code = 401
     code = "unauthorized"

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from servicekit.artifacts import load_artifact
+from servicekit.artifacts import card_path, load_artifact
 from servicekit.compiled import CompiledPipeline
 from servicekit.definition import ServiceDefinition, Task
 from servicekit.drift import ReferenceProfile
@@ -33,6 +33,8 @@ class ModelRuntime:
         self._compiled: CompiledPipeline | None = None
         # The training split's input bins; None for a model trained before profiles existed.
         self.reference: ReferenceProfile | None = None
+        # MODEL_CARD.md beside the model; None for a model trained before cards existed.
+        self.card: str | None = None
         self._ready = threading.Event()
 
     @property
@@ -61,6 +63,7 @@ class ModelRuntime:
             if not np.all(np.isfinite(warm)):
                 raise ArtifactError(f"warm-up prediction is not finite: {warm.tolist()}")
             reference = _reference(metadata, self.definition)
+            card = _card(model_path)
         except ArtifactError as exc:
             self.error = str(exc)
             log.error("model load failed", extra={"model_path": str(model_path), "error": str(exc)})
@@ -70,7 +73,7 @@ class ModelRuntime:
             log.exception("model load failed", extra={"model_path": str(model_path)})
             return
         self.metadata, self._compiled, self.error = metadata, compiled, None
-        self.reference = reference
+        self.reference, self.card = reference, card
         self._ready.set()
         log.info(
             "model ready",
@@ -110,3 +113,13 @@ def _reference(
             f"metadata reference bins {binned}, not the service's inputs {expected}"
         )
     return profile
+
+
+def _card(model_path: Path) -> str | None:
+    path = card_path(model_path)
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ArtifactError(f"cannot read the model card {path}: {exc}") from exc

@@ -16,6 +16,14 @@ DEFINITION = ServiceDefinition(
     make_estimator=make_estimator,
     generate=generate,
     examples=EXAMPLES,
+    intended_use="Rank a bank's retail customers by their probability of leaving, so that a "
+    "retention team can decide whom to contact first.",
+    out_of_scope=(
+        "Decisions on credit, pricing, or closing an account for an individual customer.",
+        "Treating customers differently by gender or age, which are inputs here only because "
+        "the dataset holds them.",
+        "Customers of other banks or countries than the data describes (France, Spain, Germany).",
+    ),
     class_labels=("stays", "churns"),
     tune_threshold=True,
 )

@@ -16,6 +16,13 @@ DEFINITION = ServiceDefinition(
     make_estimator=make_estimator,
     generate=generate,
     examples=EXAMPLES,
+    intended_use="Suggest a listing price for a used vehicle from the facts of its "
+    "advertisement: a starting point for a seller, or a marketplace's price hint.",
+    out_of_scope=(
+        "Valuations for lending, insurance, taxes or legal disputes.",
+        "Vehicles unlike the advertisements trained on: other markets or currencies, fleets, "
+        "collector cars.",
+    ),
     value_bands=(
         (5_000.0, "under_5k"),
         (15_000.0, "5k_15k"),

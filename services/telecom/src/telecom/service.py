@@ -16,5 +16,11 @@ DEFINITION = ServiceDefinition(
     make_estimator=make_estimator,
     generate=generate,
     examples=EXAMPLES,
+    intended_use="Recommend the Smart or the Ultra plan to a subscriber from one month of "
+    "their usage.",
+    out_of_scope=(
+        "Moving a subscriber to another plan without their consent.",
+        "Subscribers of other operators, or tariffs other than these two plans.",
+    ),
     class_labels=("smart", "ultra"),
 )

@@ -27,7 +27,12 @@ from servicekit.api.schemas import (
     response_models,
 )
 from servicekit.definition import ServiceDefinition, Task
-from servicekit.errors import BatchTooLargeError, ModelNotReadyError, UnauthorizedError
+from servicekit.errors import (
+    BatchTooLargeError,
+    ModelNotReadyError,
+    NotFoundError,
+    UnauthorizedError,
+)
 from servicekit.features import FeatureSpec
 from servicekit.metrics import ServiceMetrics
 from servicekit.runtime import ModelRuntime, Predictions
@@ -135,7 +140,8 @@ def _install_probes(
             "title": definition.title,
             "model_version": runtime.version if runtime.ready else None,
             "links": {
-                name: f"{root}/{name}" for name in ("docs", "openapi.json", "ready", "model")
+                name: f"{root}/{name}"
+                for name in ("docs", "openapi.json", "ready", "model", "model/card")
             },
         }
 
@@ -223,6 +229,21 @@ def _install_predictions(
     @app.get("/model", response_model=ModelMetadata, summary="Loaded model metadata")
     async def model_metadata(model: ReadyModel) -> dict[str, Any]:
         return {k: v for k, v in model.metadata.items() if k in ModelMetadata.model_fields}
+
+    @app.get(
+        "/model/card",
+        summary="The loaded model's card (Markdown): purpose, data, metrics, limitations",
+        response_class=Response,
+        responses={
+            200: {"content": {"text/markdown": {"schema": {"type": "string"}}}},
+            404: {"model": ErrorResponse, "description": "The model was trained without a card"},
+            503: ERRORS[503],
+        },
+    )
+    async def model_card(model: ReadyModel) -> Response:
+        if model.card is None:
+            raise NotFoundError("the loaded model has no MODEL_CARD.md (trained before cards)")
+        return Response(model.card, media_type="text/markdown; charset=utf-8")
 
     @app.post(
         "/predict",

@@ -5,6 +5,7 @@ types are coerced, and nothing is dropped without being counted under a reason.
 """
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,8 @@ class DataReport:
     # Blank optional features in the rows used (NaN to the model, or the feature spec's fill).
     missing: dict[str, int] = field(default_factory=dict)
     ignored_columns: list[str] = field(default_factory=list)
+    # "generated ..." when the file is, byte for byte, what `<service> generate` wrote.
+    origin: str = "provided"
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -42,6 +45,7 @@ class DataReport:
         out += [f"missing {n}: {column}" for column, n in self.missing.items()]
         if self.ignored_columns:
             out.append("ignored columns: " + ", ".join(self.ignored_columns))
+        out.append(f"origin: {self.origin}")
         return out
 
 
@@ -51,6 +55,23 @@ def file_sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def generated_marker(path: Path) -> Path:
+    """Beside a generated CSV: how it was generated and the SHA-256 of what was written."""
+    return path.with_name(path.name + ".generated.json")
+
+
+def data_origin(path: Path, sha256: str) -> str:
+    """Whether `path` is still the generator's output: its marker names the same bytes."""
+    try:
+        marker = json.loads(generated_marker(path).read_text())
+    except (OSError, ValueError):
+        return "provided"
+    if not isinstance(marker, dict) or marker.get("sha256") != sha256:
+        return "provided"
+    return (f"generated (synthetic): {marker.get('service')} generate --rows {marker.get('rows')} "
+            f"--seed {marker.get('seed')}")  # fmt: skip
 
 
 def read_csv(path: Path) -> pd.DataFrame:
@@ -148,7 +169,8 @@ def load_training_data(
             f"{path} lacks column(s) {', '.join(missing)}; expected header: "
             + ",".join(contract.header)
         )
-    report = DataReport(str(path), file_sha256(path), rows_read=len(frame))
+    sha256 = file_sha256(path)
+    report = DataReport(str(path), sha256, rows_read=len(frame), origin=data_origin(path, sha256))
     report.ignored_columns = [c for c in frame.columns if c not in needed]
     rows = _RowFilter(len(frame), report)
     y = _target(frame, contract, rows)
@@ -175,4 +197,6 @@ def write_generated(definition: ServiceDefinition, rows: int, seed: int, out: Pa
         raise DataError(f"generator header {header} differs from {definition.dataset.header}")
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(out, lambda tmp: frame.to_csv(tmp, index=False))
+    marker = {"service": definition.name, "rows": rows, "seed": seed, "sha256": file_sha256(out)}
+    atomic_write(generated_marker(out), lambda tmp: tmp.write_text(json.dumps(marker) + "\n"))
     return out

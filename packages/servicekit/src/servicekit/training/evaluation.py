@@ -17,6 +17,9 @@ from sklearn.metrics import (
 
 from servicekit.definition import Task
 
+# The metric cross-validation reports per task.
+PRIMARY_METRIC = {Task.BINARY: "roc_auc", Task.REGRESSION: "rmse"}
+
 
 def choose_threshold(y_true: np.ndarray, proba: np.ndarray) -> float:
     """Threshold that maximises F1 on validation data (never on the test set)."""

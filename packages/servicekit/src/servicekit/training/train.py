@@ -22,18 +22,17 @@ from sklearn.base import clone
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 from sklearn.pipeline import Pipeline
 
-from servicekit.artifacts import save_artifact
+from servicekit.artifacts import card_path, metadata_path, save_artifact
 from servicekit.compiled import VECTOR_WALK_MAX_ROWS, CompiledPipeline
 from servicekit.definition import ServiceDefinition, Task
 from servicekit.drift import ReferenceProfile
 from servicekit.errors import DataError
 from servicekit.features import PrepareFeatures, build_pipeline
+from servicekit.training.card import render_card
 from servicekit.training.data import DataReport, load_training_data
-from servicekit.training.evaluation import choose_threshold, task_metrics
+from servicekit.training.evaluation import PRIMARY_METRIC, choose_threshold, task_metrics
 from servicekit.training.plots import write_plots
 from servicekit.training.progress import Steps
-
-PRIMARY_METRIC = {Task.BINARY: "roc_auc", Task.REGRESSION: "rmse"}
 
 
 @dataclass(frozen=True)
@@ -133,6 +132,7 @@ def train(definition: ServiceDefinition, config: TrainConfig) -> TrainResult:
         definition, config, report, metrics, threshold, X_test, pipeline, trained_at
     )
     metadata["outcome_shares"] = _outcome_shares(definition, test_value, threshold)
+    metadata["split"] = {"train": len(X_train), "validation": len(X_val), "test": len(X_test)}
     # The inputs' bins and shares on the training split: the baseline of live input drift.
     metadata["reference"] = ReferenceProfile.fit(
         {c: X_train[c].to_numpy() for c in spec.inputs}, spec.kinds
@@ -143,7 +143,9 @@ def train(definition: ServiceDefinition, config: TrainConfig) -> TrainResult:
             model_path = _track(definition, config, pipeline, metadata, report, X_test, y_test,
                                 test_value, threshold)  # fmt: skip
         else:
-            model_path = save_artifact(config.out_dir, pipeline, metadata)
+            model_path = save_artifact(
+                config.out_dir, pipeline, metadata, render_card(definition, metadata)
+            )
         steps.note(f"model {metadata['model_version']} -> {model_path}")
     return TrainResult(model_path, metadata, pipeline, X_test, y_test)
 
@@ -285,7 +287,9 @@ def _track(
         mlflow.log_params({k: v for k, v in metadata["params"].items() if v is not None})
         mlflow.log_params({"data_sha256": report.sha256, "rows_used": report.rows_used})
         mlflow.log_metrics(metadata["metrics"])
-        model_path = save_artifact(config.out_dir, pipeline, metadata)
+        model_path = save_artifact(
+            config.out_dir, pipeline, metadata, render_card(definition, metadata)
+        )
         with tempfile.TemporaryDirectory() as tmp:
             plots = write_plots(
                 definition.task, y_test.to_numpy(), test_value, threshold, Path(tmp)
@@ -295,7 +299,8 @@ def _track(
             report_file = Path(tmp) / "data_report.json"
             report_file.write_text(json.dumps(report.as_dict(), indent=2))
             mlflow.log_artifact(str(report_file))
-        mlflow.log_artifact(str(model_path.with_name("metadata.json")))
+        mlflow.log_artifact(str(metadata_path(model_path)))
+        mlflow.log_artifact(str(card_path(model_path)))
         sample = X_test.head(5)
         mlflow.sklearn.log_model(
             pipeline,
