@@ -102,6 +102,17 @@ test-matrix: setup test-tools ## tox's Python matrix on every CPython 3.11-3.13 
 bench: train ## Print latency/throughput figures per service (no assertions)
 	$(RUN) python -m servicekit.bench --model-dir $(MODEL_DIR)
 
+# The offline input-drift report: make drift DRIFT_SERVICE=bankchurn CURRENT=recent.csv
+# (PSI per input against the model's training reference; exit 1 when an input drifted).
+DRIFT_SERVICE ?= bankchurn
+CURRENT ?=
+
+.PHONY: drift
+drift: setup ## PSI per input of CURRENT (a CSV) against DRIFT_SERVICE's model; exit 1 on drift
+	@test -n "$(CURRENT)" || { echo "make drift: set CURRENT=<CSV of recent inputs>" >&2; exit 2; }
+	$(RUN) $(DRIFT_SERVICE) drift --current "$(CURRENT)" \
+		--model $(MODEL_DIR)/$(DRIFT_SERVICE)/model.joblib --out reports/drift/$(DRIFT_SERVICE)
+
 # MUTATION_ARGS=--changed-since REV mutates only the modules changed since REV.
 MUTATION_ARGS ?=
 

@@ -65,8 +65,10 @@ def _expand(command: str, row: dict[str, Any]) -> str:
     return re.sub(r"\$\{\{\s*(matrix\.[\w.]+)\s*\}\}", value, command)
 
 
-def test_there_are_the_four_workflows() -> None:
-    assert {p.name for p in WORKFLOWS} == {"ci.yml", "e2e-kind.yml", "images.yml", "mutation.yml"}
+def test_there_are_the_five_workflows() -> None:
+    assert {p.name for p in WORKFLOWS} == {
+        "ci.yml", "drift.yml", "e2e-kind.yml", "images.yml", "mutation.yml"
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
@@ -333,3 +335,12 @@ def test_dependabot_can_read_every_base_image_it_is_asked_to_update() -> None:
             assert literal, f"{dockerfile.name}: no FROM that Dependabot can read"
             stages = {stage for _, stage in froms if stage}
             assert all(image in stages or image in literal for image, _ in froms), froms
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_no_run_step_pastes_untrusted_input_into_its_script(path: Path) -> None:
+    """Inputs and event fields reach scripts through `env:`, never as `${{ }}` in `run:`."""
+    for job in _load(path)["jobs"].values():
+        for step in job["steps"]:
+            pasted = re.findall(r"\$\{\{\s*((?:inputs|github\.event)\.[\w.]+)", step.get("run", ""))
+            assert pasted == [], f"{path.name}: {step.get('name')}: {pasted}"

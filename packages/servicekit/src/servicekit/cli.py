@@ -1,7 +1,7 @@
-"""Per-service command line: `<service> generate | train | serve | openapi`.
+"""Per-service command line: `<service> generate | train | drift | serve | openapi`.
 
 Errors a user can fix (missing file, bad CSV, wrong columns) end with exit code 2 and one
-line on stderr that says what is wrong.
+line on stderr that says what is wrong. `drift` exits 1 when an input has drifted.
 """
 
 import argparse
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from servicekit.definition import ServiceDefinition
+from servicekit.drift import PSI_THRESHOLD
 from servicekit.errors import ArtifactError, DataError
 
 
@@ -23,6 +24,16 @@ def _at_least(minimum: int) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
+    return value
 
 
 def build_parser(definition: ServiceDefinition) -> argparse.ArgumentParser:
@@ -41,6 +52,18 @@ def build_parser(definition: ServiceDefinition) -> argparse.ArgumentParser:
     train.add_argument("--cv-folds", type=_at_least(2), default=5)
     train.add_argument("--experiment", default=definition.name, help="MLflow experiment name")
     train.add_argument("--no-mlflow", action="store_true", help="skip MLflow tracking")
+
+    drift = sub.add_parser(
+        "drift",
+        help="PSI per input of a CSV against the model's training reference; exit 1 on drift",
+    )
+    drift.add_argument("--current", type=Path, required=True, help="CSV of recent inputs")
+    drift.add_argument(
+        "--model", type=Path, default=Path("models") / definition.name / "model.joblib"
+    )
+    drift.add_argument("--out", type=Path, default=Path("reports") / "drift" / definition.name)
+    drift.add_argument("--threshold", type=_positive, default=PSI_THRESHOLD,
+                       help="PSI over which an input is drifted (default %(default)s)")  # fmt: skip
 
     serve = sub.add_parser("serve", help="serve the API (settings from the environment)")
     serve.add_argument("--host")
@@ -72,6 +95,10 @@ def run(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> int
                     track=not args.no_mlflow,
                 ),
             )
+        elif args.command == "drift":
+            from servicekit.training import drift_report
+
+            return drift_report.run(definition, args.model, args.current, args.out, args.threshold)
         elif args.command == "openapi":
             print(json.dumps(_openapi(definition), indent=2))
         else:

@@ -35,6 +35,9 @@ MISSING = "(missing)"
 # PSI conventions: under 0.1 stable, 0.1-0.2 moderate, over 0.2 a shift worth acting on.
 PSI_THRESHOLD = 0.2
 
+# One input's values: a list (categorical inputs, JSON rows) or an array (numeric inputs).
+Values = Sequence[Any] | np.ndarray
+
 
 def _round(x: float) -> float:
     return float(f"{x:.3g}")
@@ -96,7 +99,7 @@ class FeatureBins:
             return len(self.categories) + 1
         return self._codes.get(value, len(self.categories))
 
-    def counts(self, values: Sequence[Any]) -> np.ndarray:
+    def counts(self, values: Values) -> np.ndarray:
         """Rows per bin, vectorised: this runs on every batch the service scores."""
         if self.kind == "categorical":
             # Few distinct values per batch: tally them in C, then bin each distinct one.
@@ -113,7 +116,7 @@ class FeatureBins:
         return out
 
     @classmethod
-    def fit(cls, name: str, kind: str, values: Sequence[Any]) -> "FeatureBins":
+    def fit(cls, name: str, kind: str, values: Values) -> "FeatureBins":
         """Bins of one training column (see the module docstring)."""
         if kind == "numeric":
             x = np.asarray(values, dtype=np.float64)
@@ -149,9 +152,7 @@ class ReferenceProfile:
     rows: int
 
     @classmethod
-    def fit(
-        cls, columns: Mapping[str, Sequence[Any]], kinds: Mapping[str, str]
-    ) -> "ReferenceProfile":
+    def fit(cls, columns: Mapping[str, Values], kinds: Mapping[str, str]) -> "ReferenceProfile":
         """Bins and shares of every input named in `kinds` (name -> numeric | categorical)."""
         features = tuple(FeatureBins.fit(n, k, columns[n]) for n, k in kinds.items())
         rows = len(columns[next(iter(kinds))]) if kinds else 0
@@ -198,7 +199,7 @@ class ReferenceProfile:
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"malformed reference profile: {type(exc).__name__}: {exc}") from exc
 
-    def psi(self, columns: Mapping[str, Sequence[Any]]) -> dict[str, float]:
+    def psi(self, columns: Mapping[str, Values]) -> dict[str, float]:
         """PSI of every input of `columns` against the reference, worst first."""
         out = {
             f.name: psi(np.asarray(self.shares[f.name]), shares(f.counts(columns[f.name])))

@@ -161,8 +161,22 @@ def _target(frame: pd.DataFrame, contract: DatasetContract, rows: _RowFilter) ->
 def load_training_data(
     path: Path, contract: DatasetContract
 ) -> tuple[pd.DataFrame, pd.Series, DataReport]:
+    X, y, report = _load(path, contract, with_target=True)
+    assert y is not None
+    return X, y, report
+
+
+def load_feature_rows(path: Path, contract: DatasetContract) -> tuple[pd.DataFrame, DataReport]:
+    """The feature columns of rows to score (a target column, if present, is ignored)."""
+    X, _, report = _load(path, contract, with_target=False)
+    return X, report
+
+
+def _load(
+    path: Path, contract: DatasetContract, with_target: bool
+) -> tuple[pd.DataFrame, pd.Series | None, DataReport]:
     frame = read_csv(path)
-    needed = [*contract.feature_names, contract.target]
+    needed = [*contract.feature_names, *([contract.target] if with_target else [])]
     missing = [c for c in needed if c not in frame.columns]
     if missing:
         raise DataError(
@@ -173,13 +187,14 @@ def load_training_data(
     report = DataReport(str(path), sha256, rows_read=len(frame), origin=data_origin(path, sha256))
     report.ignored_columns = [c for c in frame.columns if c not in needed]
     rows = _RowFilter(len(frame), report)
-    y = _target(frame, contract, rows)
+    y = _target(frame, contract, rows) if with_target else None
     features = {}
     for col in contract.columns:
         convert = _numeric if col.kind == "numeric" else _categorical
         features[col.name] = convert(frame, col, rows, report)
     X = pd.DataFrame(features)[rows.keep].reset_index(drop=True)
-    y = y[rows.keep].reset_index(drop=True)
+    if y is not None:
+        y = y[rows.keep].reset_index(drop=True)
     report.rows_used = len(X)
     blanks = X[list(contract.optional_features)].isna().sum()
     report.missing = {str(c): int(n) for c, n in blanks.items() if n}
