@@ -11,6 +11,7 @@ Usage: python mutation/run.py [--module M ...] [--changed-since REV] [--max-chil
 """
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -20,6 +21,7 @@ import sys
 import time
 import tomllib
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,21 +82,54 @@ class Score:
         return f"killed {self.killed} of {self.total} mutants ({self.percent:.1f}%)"
 
 
-def read_equivalent(path: Path) -> dict[str, str]:
-    """`mutant-name  reason` per line; `#` starts a comment. Every entry needs a reason."""
-    entries: dict[str, str] = {}
+@dataclass(frozen=True)
+class Equivalent:
+    fingerprint: str  # of the change the mutant makes: see `fingerprint`
+    reason: str
+
+
+def read_equivalent(path: Path) -> dict[str, Equivalent]:
+    """`mutant-name  fingerprint  reason` per line; `#` starts a comment."""
+    entries: dict[str, Equivalent] = {}
     for number, raw in enumerate(path.read_text().splitlines(), start=1):
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
-        name, _, reason = line.partition(" ")
+        name, fingerprint, reason = [*line.split(maxsplit=2), "", ""][:3]
+        if not re.fullmatch(r"[0-9a-f]{10}", fingerprint):
+            raise SystemExit(f"{path}:{number}: {name} needs the fingerprint of its change "
+                             "(make mutation prints it)")  # fmt: skip
         if not reason.strip():
             raise SystemExit(f"{path}:{number}: {name} needs a reason why it is equivalent")
-        entries[name] = reason.strip()
+        entries[name] = Equivalent(fingerprint, reason.strip())
     return entries
 
 
-def score(outcomes: dict[str, str], equivalent: dict[str, str]) -> Score:
+def fingerprint(diff: str) -> str:
+    """The lines a mutant removes and adds, hashed. mutmut numbers mutants in source order, so
+    new code shifts the numbers: an entry whose name now names another change must fail."""
+    changed = [
+        line[0] + line[1:].strip()
+        for line in diff.splitlines()
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+    return hashlib.sha256("\n".join(changed).encode()).hexdigest()[:10]
+
+
+def mutant_diff(name: str) -> str:
+    """mutmut's diff of one mutant of the staged run (read from STAGE/mutants)."""
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    source = "src/" + module_of(name).replace(".", "/") + ".py"
+    previous = Path.cwd()
+    os.chdir(STAGE)
+    try:
+        return str(get_diff_for_mutant(name, path=source))
+    finally:
+        os.chdir(previous)
+
+
+def score(outcomes: dict[str, str], equivalent: Mapping[str, object]) -> Score:
     """Equivalent mutants leave the count; any other mutant not killed is a survivor."""
     counted = {name: status for name, status in outcomes.items() if name not in equivalent}
     survivors = tuple(sorted(n for n, status in counted.items() if status not in KILLED))
@@ -122,7 +157,7 @@ def dotted(module: str) -> str:
 
 
 def stale_entries(
-    equivalent: dict[str, str], outcomes: dict[str, str], modules: tuple[str, ...]
+    equivalent: Mapping[str, object], outcomes: dict[str, str], modules: tuple[str, ...]
 ) -> list[str]:
     """Listed mutants this run should have generated and did not: the code under them changed."""
     known = {dotted(m) for m in MODULES}
@@ -229,21 +264,30 @@ def main() -> int:
 
     outcomes = read_outcomes(STAGE / "mutants")
     stale = stale_entries(equivalent, outcomes, modules)
+    # An entry whose number now names another change no longer excuses anything.
+    prints = {n: fingerprint(mutant_diff(n)) for n in equivalent if n in outcomes}
+    moved = sorted(n for n, p in prints.items() if p != equivalent[n].fingerprint)
+    equivalent = {n: e for n, e in equivalent.items() if n not in moved}
     result = score(outcomes, equivalent)
     tally = Counter(outcomes.values())
     print("outcomes: " + ", ".join(f"{status} {n}" for status, n in tally.most_common()))
     for name in result.survivors:
-        print(f"{outcomes[name]}: {name}")
+        print(f"{outcomes[name]}: {name} {fingerprint(mutant_diff(name))}")
     if result.survivors:
         print(f"see one: cd {STAGE} && {sys.executable} -m mutmut show NAME")
     for name in stale:
         print(f"{EQUIVALENT.name} lists {name}, which no longer exists", file=sys.stderr)
+    for name in moved:
+        lines = [line for line in mutant_diff(name).splitlines() if line[:1] in "+-"][2:]
+        change = " | ".join(line.strip() for line in lines)
+        print(f"{EQUIVALENT.name} lists {name} for another change; it is now "
+              f"{prints[name]}: {change}", file=sys.stderr)  # fmt: skip
     print(
         f"{len(modules)} modules, {result.equivalent} mutants listed as equivalent, "
         f"{time.monotonic() - started:.0f} s on {args.max_children} workers"
     )
     print(result.line())
-    return 0 if result.percent >= args.floor and not stale else 1
+    return 0 if result.percent >= args.floor and not stale and not moved else 1
 
 
 if __name__ == "__main__":

@@ -5,7 +5,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mutation.run import MODULES, ROOT, module_of, read_equivalent, score, stale_entries
+from mutation.run import (
+    MODULES,
+    ROOT,
+    Equivalent,
+    fingerprint,
+    module_of,
+    read_equivalent,
+    score,
+    stale_entries,
+)
 
 RUNTIME = "servicekit.runtime.xǁModelRuntimeǁpredict__mutmut_"
 DATA = "servicekit.training.data.x_file_sha256__mutmut_"
@@ -16,13 +25,46 @@ def test_module_of_functions_and_methods() -> None:
     assert module_of(f"{DATA}10") == "servicekit.training.data"
 
 
-def test_every_equivalent_mutant_needs_a_reason(tmp_path: Path) -> None:
+def test_every_equivalent_mutant_needs_a_fingerprint_and_a_reason(tmp_path: Path) -> None:
     listed = tmp_path / "equivalent.txt"
-    listed.write_text(f"# comment\n\n{DATA}10  the chunk size changes memory, not the digest\n")
-    assert read_equivalent(listed) == {f"{DATA}10": "the chunk size changes memory, not the digest"}
-    listed.write_text(f"{DATA}10   # no reason\n")
+    listed.write_text(
+        f"# comment\n\n{DATA}10 e819e94b02  chunk size changes memory, not the digest\n"
+    )
+    assert read_equivalent(listed) == {
+        f"{DATA}10": Equivalent("e819e94b02", "chunk size changes memory, not the digest")
+    }
+    listed.write_text(f"{DATA}10 e819e94b02   # no reason\n")
     with pytest.raises(SystemExit, match=r"equivalent.txt:1: .*needs a reason"):
         read_equivalent(listed)
+    listed.write_text(f"{DATA}10  the chunk size changes memory\n")
+    with pytest.raises(SystemExit, match=r"equivalent.txt:1: .*needs the fingerprint"):
+        read_equivalent(listed)
+
+
+SHA_CHUNK = """--- src/servicekit/training/data.py
++++ src/servicekit/training/data.py
+@@ -2,5 +2,5 @@
+     with path.open("rb") as fh:
+-        for chunk in iter(lambda: fh.read(1 << 20), b""):
++        for chunk in iter(lambda: fh.read(None), b""):
+             digest.update(chunk)
+"""
+
+
+def test_a_fingerprint_names_the_change_whatever_its_place_or_indent() -> None:
+    assert fingerprint(SHA_CHUNK) == "e819e94b02"  # as listed in equivalent.txt
+    moved = SHA_CHUNK.replace("@@ -2,5 +2,5 @@", "@@ -9,5 +9,5 @@").replace("        for", "for")
+    assert fingerprint(moved) == fingerprint(SHA_CHUNK)
+    other = SHA_CHUNK.replace("fh.read(None)", "fh.read(2 << 20)")
+    assert fingerprint(other) != fingerprint(SHA_CHUNK)
+
+
+def test_the_committed_list_reads() -> None:
+    listed = read_equivalent(ROOT / "mutation" / "equivalent.txt")
+    assert len(listed) >= 70
+    assert {module_of(n) for n in listed} <= {
+        "servicekit." + m.removesuffix(".py").replace("/", ".") for m in MODULES
+    }
 
 
 def test_equivalent_mutants_leave_the_count_and_the_rest_must_be_killed() -> None:
@@ -33,7 +75,7 @@ def test_equivalent_mutants_leave_the_count_and_the_rest_must_be_killed() -> Non
         f"{RUNTIME}4": "no tests",
         f"{DATA}10": "survived",
     }
-    result = score(outcomes, {f"{DATA}10": "chunk size"})
+    result = score(outcomes, {f"{DATA}10": Equivalent("e819e94b02", "chunk size")})
     assert (result.killed, result.total, result.equivalent) == (2, 4, 1)
     assert result.survivors == (f"{RUNTIME}3", f"{RUNTIME}4")
     assert result.line() == "killed 2 of 4 mutants (50.0%)"
