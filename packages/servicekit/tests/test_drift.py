@@ -47,6 +47,7 @@ def test_vectorised_counts_agree_with_binning_row_by_row(bins: FeatureBins) -> N
     values = [pool[i] for i in rng.integers(0, len(pool), 2000)]
     by_row = np.bincount([bins.index_one(v) for v in values], minlength=bins.size)
     assert bins.counts(values).tolist() == by_row.tolist()
+    assert bins.counts(values).dtype == np.int64  # whole rows, in JSON reports too
     if bins.kind == "numeric":  # as the API passes numeric inputs: float arrays
         assert bins.counts(np.array(values, dtype=np.float64)).tolist() == by_row.tolist()
 
@@ -115,6 +116,10 @@ def test_a_profile_survives_metadata_and_ranks_the_shifted_feature_first() -> No
     older = {"age": same["age"] + 15, "city": same["city"]}
     drift = profile.psi(older)
     assert list(drift) == ["age", "city"] and drift["age"] > 1.0 and drift["city"] < 0.02
+    elsewhere = {"age": same["age"], "city": np.full(2000, "oslo", dtype=object)}
+    assert list(profile.psi(elsewhere)) == ["city", "age"]  # worst first, not by name
+    # A profile of no inputs is empty, not an error.
+    assert ReferenceProfile.fit({}, {}) == ReferenceProfile((), {}, 0)
 
 
 @pytest.mark.parametrize(
@@ -122,8 +127,11 @@ def test_a_profile_survives_metadata_and_ranks_the_shifted_feature_first() -> No
     [
         (lambda m: m.pop("rows"), "KeyError: 'rows'"),
         (lambda m: m["features"]["age"].pop("shares"), "KeyError: 'shares'"),
-        (lambda m: m["features"]["age"]["shares"].pop(), r"feature age: \d+ shares in \(0, 1\]"),
-        (lambda m: m["features"]["city"]["shares"].__setitem__(0, 0.0), "feature city: 4 shares"),
+        (lambda m: m["features"]["age"]["shares"].pop(), r"feature age: \d+ positive shares"),
+        # Each share above zero, and together they make one.
+        (lambda m: m["features"]["city"].update(shares=[0.0, 0.5, 0.25, 0.25]), "city: 4 positive"),
+        (lambda m: m["features"]["city"].update(shares=[0.6, 0.6, 0.2, 0.1]), "city: 4 positive"),
+        (lambda m: m["features"]["city"].update(shares=[0.3, 0.3, 0.2, 0.1]), "city: 4 positive"),
         (lambda m: m["features"]["age"]["edges"].reverse(), "strictly increasing"),
         (lambda m: m.__setitem__("features", ["age"]), "AttributeError"),
     ],

@@ -101,9 +101,11 @@ def test_a_reference_publishes_its_shares_and_a_zero_counter_for_every_bin(
 
 
 def test_every_scored_row_is_counted_into_its_bin(metrics: ServiceMetrics) -> None:
+    metrics.observe_inputs({"age": [30.0], "city": ["paris"]})  # no model yet: nothing to count
     metrics.set_reference(PROFILE)
     metrics.observe_inputs({"age": [30.0], "city": ["paris"]})  # a single row
-    metrics.observe_inputs({"age": [10.0, 51.0, None, 45.0, 60.0], "city": ["oslo"] * 4 + [None]})
+    metrics.observe_inputs({"age": [10.0, 51.0, None], "city": ["oslo"] * 3})
+    metrics.observe_inputs({"age": [45.0, 60.0], "city": ["oslo", None]})  # two rows
 
     def counts(feature: str) -> list[float | None]:
         bins = next(f for f in PROFILE.features if f.name == feature)

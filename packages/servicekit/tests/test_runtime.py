@@ -28,7 +28,7 @@ def _copy_with_metadata(
 def test_before_loading_nothing_is_predicted(service: Trained) -> None:
     runtime = ModelRuntime(service.definition)
     assert not runtime.ready and runtime.version == "unknown" and runtime.threshold == 0.5
-    assert runtime.error is None
+    assert runtime.error is None and runtime.reference is None and runtime.card is None
     with pytest.raises(ModelNotReadyError, match=r"^model is still loading$"):
         runtime.predict({})
 
@@ -109,7 +109,9 @@ def test_a_reference_that_does_not_fit_the_service_is_refused(
     runtime = ModelRuntime(service.definition)
     broken = {"rows": 10, "features": {"x": {"kind": "numeric", "shares": [1.0]}}}
     runtime.load(_copy_with_metadata(service, tmp_path, reference=broken))
-    assert runtime.error == "metadata reference: feature x: 2 shares in (0, 1] expected"
+    assert runtime.error == (
+        "metadata reference: feature x: 2 positive shares summing to 1 expected"
+    )
     runtime.load(
         _copy_with_metadata(service, tmp_path, reference=_reference_without_first_input(service))
     )

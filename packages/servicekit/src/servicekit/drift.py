@@ -108,7 +108,8 @@ class FeatureBins:
                 out[self.index_one(value)] += n
             return out
         x = np.asarray(values, dtype=np.float64)
-        out = np.bincount(np.searchsorted(self._edge_array, x, side="left"), minlength=self.size)
+        # searchsorted's default side ("left") counts the edges below x: right-closed bins.
+        out = np.bincount(np.searchsorted(self._edge_array, x), minlength=self.size)
         # searchsorted puts NaN after the last edge; move those rows to the missing bin.
         missing = np.count_nonzero(np.isnan(x))
         out[-2] -= missing
@@ -123,17 +124,14 @@ class FeatureBins:
             x = x[~np.isnan(x)]
             quantiles = np.quantile(x, DECILES) if len(x) else np.array([])
             return cls(name, kind, edges=tuple(sorted({_round(q) for q in quantiles})))
-        seen: dict[str, int] = {}
-        for v in values:
-            if isinstance(v, str):
-                seen[v] = seen.get(v, 0) + 1
+        seen = Counter(v for v in values if isinstance(v, str))
         ranked = sorted(seen, key=lambda c: (-seen[c], c))
         return cls(name, kind, categories=tuple(ranked[:MAX_CATEGORIES]))
 
 
 def shares(counts: np.ndarray) -> np.ndarray:
     """Smoothed shares of bin counts: never zero, summing to one."""
-    padded = np.asarray(counts, dtype=np.float64) + SMOOTHING
+    padded = np.asarray(counts) + SMOOTHING
     return np.asarray(padded / padded.sum())
 
 
@@ -191,8 +189,14 @@ class ReferenceProfile:
                     categories=tuple(str(c) for c in spec.get("categories", ())),
                 )
                 values = tuple(float(s) for s in spec["shares"])
-                if len(values) != bins.size or not all(0 < s <= 1 for s in values):
-                    raise ValueError(f"feature {name}: {bins.size} shares in (0, 1] expected")
+                if (
+                    len(values) != bins.size
+                    or min(values) <= 0
+                    or not math.isclose(sum(values), 1.0, abs_tol=1e-9)
+                ):
+                    raise ValueError(
+                        f"feature {name}: {bins.size} positive shares summing to 1 expected"
+                    )
                 features.append(bins)
                 shares_by_name[name] = values
             return cls(tuple(features), shares_by_name, int(reference["rows"]))

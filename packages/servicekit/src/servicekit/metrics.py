@@ -145,11 +145,14 @@ class ServiceMetrics:
         self.feature_values.clear()
         self.reference_share.clear()
         self._drift = []
-        for bins in profile.features if profile else ():
-            labels = [(self.service, bins.name, b) for b in bins.labels]
-            for label, share in zip(labels, profile.shares[bins.name], strict=True):  # type: ignore[union-attr]
-                self.reference_share.labels(*label).set(share)
-            self._drift.append((bins, [self.feature_values.labels(*label) for label in labels]))
+        if profile is None:
+            return
+        for bins in profile.features:
+            shares, children = profile.shares[bins.name], []
+            for i, label in enumerate(bins.labels):
+                self.reference_share.labels(self.service, bins.name, label).set(shares[i])
+                children.append(self.feature_values.labels(self.service, bins.name, label))
+            self._drift.append((bins, children))
 
     def set_model(
         self, version: str, algorithm: str, trained_at: str, outcome_shares: dict[str, float]
