@@ -22,6 +22,12 @@ def _table(header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> list[str]:
     return lines + ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
 
 
+def _by_count(counts: Mapping[str, int]) -> list[tuple[str, int]]:
+    """Largest first, then by name: the same card from metadata in memory and read from disk
+    (metadata.json is written with sorted keys)."""
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
 def _data(data: Mapping[str, Any]) -> list[str]:
     read, used = data["rows_read"], data["rows_used"]
     lines = [
@@ -29,11 +35,13 @@ def _data(data: Mapping[str, Any]) -> list[str]:
         f"- File: `{data['path']}`, SHA-256 `{data['sha256']}`",
         f"- Rows: {read} read, {used} used, {read - used} dropped",
     ]
-    lines += [f"  - dropped {n}: {reason}" for reason, n in data.get("dropped", {}).items()]
+    lines += [f"  - dropped {n}: {reason}" for reason, n in _by_count(data.get("dropped", {}))]
     lines += [
-        f"- Set to missing {n}: {reason}" for reason, n in data.get("set_missing", {}).items()
+        f"- Set to missing {n}: {reason}" for reason, n in _by_count(data.get("set_missing", {}))
     ]
-    lines += [f"- Blank in the rows used {n}: {col}" for col, n in data.get("missing", {}).items()]
+    lines += [
+        f"- Blank in the rows used {n}: {col}" for col, n in _by_count(data.get("missing", {}))
+    ]
     if data.get("ignored_columns"):
         lines.append("- Columns ignored: " + ", ".join(data["ignored_columns"]))
     return lines
@@ -41,10 +49,12 @@ def _data(data: Mapping[str, Any]) -> list[str]:
 
 def _metrics(task: Task, metadata: Mapping[str, Any]) -> list[str]:
     metrics, split = metadata["metrics"], metadata.get("split", {})
-    tested = [(k, v) for k, v in metrics.items() if not k.startswith("cv_")]
+    tested = sorted((k, v) for k, v in metrics.items() if not k.startswith("cv_"))
     primary = PRIMARY_METRIC[task]
     mean, std = metrics.get(f"cv_{primary}_mean"), metrics.get(f"cv_{primary}_std")
-    sizes = ", ".join(f"{part} {n}" for part, n in split.items())
+    sizes = ", ".join(
+        f"{part} {split[part]}" for part in ("train", "validation", "test") if part in split
+    )
     lines = [f"Rows per split: {sizes}." if sizes else "Split sizes were not recorded.", ""]
     lines += ["On the test split, which training and threshold tuning never saw:", ""]
     lines += _table(("metric", "value"), tested)
@@ -126,7 +136,9 @@ def render_card(definition: ServiceDefinition, metadata: Mapping[str, Any]) -> s
                 f"- Algorithm: {metadata['algorithm']} (seed {params.get('seed')})",
                 f"- MLflow run: `{metadata.get('mlflow_run_id')}`",
                 "- Libraries: "
-                + ", ".join(f"{k} {v}" for k, v in metadata.get("library_versions", {}).items()),
+                + ", ".join(
+                    f"{k} {v}" for k, v in sorted(metadata.get("library_versions", {}).items())
+                ),
             ],
         ),
         (
