@@ -44,13 +44,23 @@ def save_artifact(
 
 def load_artifact(model_path: Path, service: str) -> tuple[Any, dict[str, Any]]:
     """Load pipeline and metadata, refusing an artifact trained for another service."""
-    meta_path = metadata_path(model_path)
     if not model_path.is_file():
         raise ArtifactError(f"model file not found: {model_path} (train it first)")
+    metadata = read_metadata(model_path, service)
+    try:
+        pipeline = joblib.load(model_path)
+    except Exception as exc:
+        raise ArtifactError(f"cannot load model {model_path}: {exc}") from exc
+    return pipeline, metadata
+
+
+def read_metadata(model_path: Path, service: str) -> dict[str, Any]:
+    """The metadata beside `model_path`, refusing that of another service's model."""
+    meta_path = metadata_path(model_path)
     if not meta_path.is_file():
         raise ArtifactError(f"metadata not found next to the model: {meta_path}")
     try:
-        metadata = json.loads(meta_path.read_text())
+        metadata: dict[str, Any] = json.loads(meta_path.read_text())
     except json.JSONDecodeError as exc:
         raise ArtifactError(f"metadata is not valid JSON: {meta_path}: {exc}") from exc
     except OSError as exc:
@@ -59,8 +69,4 @@ def load_artifact(model_path: Path, service: str) -> tuple[Any, dict[str, Any]]:
         raise ArtifactError(
             f"artifact at {model_path} belongs to {metadata.get('service')!r}, not {service!r}"
         )
-    try:
-        pipeline = joblib.load(model_path)
-    except Exception as exc:
-        raise ArtifactError(f"cannot load model {model_path}: {exc}") from exc
-    return pipeline, metadata
+    return metadata

@@ -142,6 +142,17 @@ def psi(reference: np.ndarray, current: np.ndarray) -> float:
 
 
 @dataclass(frozen=True)
+class FeatureDrift:
+    """One input of some rows against its reference."""
+
+    bins: FeatureBins
+    reference: np.ndarray  # smoothed shares on the training split
+    current: np.ndarray  # smoothed shares in the rows compared
+    counts: np.ndarray  # rows per bin
+    psi: float
+
+
+@dataclass(frozen=True)
 class ReferenceProfile:
     """The bins of every input and their smoothed shares on the training split."""
 
@@ -203,10 +214,15 @@ class ReferenceProfile:
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"malformed reference profile: {type(exc).__name__}: {exc}") from exc
 
+    def compare(self, columns: Mapping[str, Values]) -> list[FeatureDrift]:
+        """Every input of `columns` against the reference, worst PSI first."""
+        out = []
+        for bins in self.features:
+            counts = bins.counts(columns[bins.name])
+            reference, current = np.asarray(self.shares[bins.name]), shares(counts)
+            out.append(FeatureDrift(bins, reference, current, counts, psi(reference, current)))
+        return sorted(out, key=lambda f: -f.psi)
+
     def psi(self, columns: Mapping[str, Values]) -> dict[str, float]:
         """PSI of every input of `columns` against the reference, worst first."""
-        out = {
-            f.name: psi(np.asarray(self.shares[f.name]), shares(f.counts(columns[f.name])))
-            for f in self.features
-        }
-        return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+        return {f.bins.name: f.psi for f in self.compare(columns)}

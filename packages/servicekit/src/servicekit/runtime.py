@@ -62,7 +62,7 @@ class ModelRuntime:
             warm = compiled.predict_value(compiled.encode({k: [v] for k, v in example.items()}))
             if not np.all(np.isfinite(warm)):
                 raise ArtifactError(f"warm-up prediction is not finite: {warm.tolist()}")
-            reference = _reference(metadata, self.definition)
+            reference = reference_profile(metadata, self.definition)
             card = _card(model_path)
         except ArtifactError as exc:
             self.error = str(exc)
@@ -96,10 +96,11 @@ class ModelRuntime:
         return Predictions(values, [outcome(float(v)) for v in values], None)
 
 
-def _reference(
+def reference_profile(
     metadata: Mapping[str, Any], definition: ServiceDefinition
 ) -> ReferenceProfile | None:
-    """The metadata's reference profile, which must bin exactly the service's inputs."""
+    """The metadata's reference profile, which must bin exactly the service's inputs; None
+    for a model trained before profiles existed."""
     if "reference" not in metadata:
         return None
     try:

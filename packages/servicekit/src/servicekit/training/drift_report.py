@@ -16,28 +16,22 @@ from typing import Any
 
 import numpy as np
 
-from servicekit.artifacts import metadata_path
+from servicekit.artifacts import metadata_path, read_metadata
 from servicekit.definition import ServiceDefinition
-from servicekit.drift import PSI_THRESHOLD, FeatureBins, ReferenceProfile, psi, shares
+from servicekit.drift import PSI_THRESHOLD, FeatureDrift, ReferenceProfile
 from servicekit.errors import ArtifactError
 from servicekit.files import atomic_write
+from servicekit.runtime import reference_profile
 from servicekit.training.data import DataReport, load_feature_rows
 
 # Under this many rows even an unchanged population shows PSI of a few hundredths.
 FEW_ROWS = 1000
 
 
-@dataclass(frozen=True)
-class FeatureDrift:
-    bins: FeatureBins
-    reference: np.ndarray  # smoothed shares on the training split
-    current: np.ndarray  # smoothed shares in the CSV
-    counts: np.ndarray
-    psi: float
-
-    def biggest_move(self) -> str:
-        i = int(np.argmax(np.abs(self.current - self.reference)))
-        return f"{self.bins.labels[i]} {self.reference[i]:.1%} -> {self.current[i]:.1%}"
+def biggest_move(feature: FeatureDrift) -> str:
+    """The bin whose share moved most, with its shares: where to look first."""
+    i = int(np.argmax(np.abs(feature.current - feature.reference)))
+    return f"{feature.bins.labels[i]} {feature.reference[i]:.1%} -> {feature.current[i]:.1%}"
 
 
 @dataclass(frozen=True)
@@ -57,7 +51,7 @@ class DriftReport:
         lines = [f"{'input':<{width}}  {'PSI':>7}  verdict  biggest change (reference -> current)"]
         for f in self.features:
             verdict = "DRIFTED" if f.psi > self.threshold else "ok"
-            lines.append(f"{f.bins.name:<{width}}  {f.psi:7.4f}  {verdict:<7}  {f.biggest_move()}")
+            lines.append(f"{f.bins.name:<{width}}  {f.psi:7.4f}  {verdict:<7}  {biggest_move(f)}")
         return lines
 
     def as_dict(self) -> dict[str, Any]:
@@ -82,38 +76,26 @@ class DriftReport:
         }
 
 
-def load_reference(model_path: Path, service: str) -> tuple[str, ReferenceProfile]:
-    """The model version and reference profile from the metadata beside `model_path`."""
+def load_reference(model_path: Path, definition: ServiceDefinition) -> tuple[str, ReferenceProfile]:
+    """The model version and reference profile from the metadata beside `model_path`, checked
+    as the service checks them when it loads the model."""
+    metadata = read_metadata(model_path, definition.name)
     path = metadata_path(model_path)
     try:
-        metadata = json.loads(path.read_text())
-    except FileNotFoundError as exc:
-        raise ArtifactError(f"no model metadata at {path} (train the model first)") from exc
-    except (OSError, ValueError) as exc:
-        raise ArtifactError(f"cannot read {path}: {exc}") from exc
-    if metadata.get("service") != service:
-        raise ArtifactError(f"{path} belongs to {metadata.get('service')!r}, not {service!r}")
-    if "reference" not in metadata:
-        raise ArtifactError(f"{path} has no reference distributions (retrain the model)")
-    try:
-        return str(metadata.get("model_version")), ReferenceProfile.from_metadata(
-            metadata["reference"]
-        )
-    except ValueError as exc:
+        profile = reference_profile(metadata, definition)
+    except ArtifactError as exc:
         raise ArtifactError(f"{path}: {exc}") from exc
+    if profile is None:
+        raise ArtifactError(f"{path} has no reference distributions (retrain the model)")
+    return str(metadata.get("model_version")), profile
 
 
 def compare(
     definition: ServiceDefinition, model_path: Path, current: Path, threshold: float
 ) -> DriftReport:
-    version, profile = load_reference(model_path, definition.name)
+    version, profile = load_reference(model_path, definition)
     X, data = load_feature_rows(current, definition.dataset)
-    features = []
-    for bins in profile.features:
-        counts = bins.counts(X[bins.name].to_numpy())
-        reference, now = np.asarray(profile.shares[bins.name]), shares(counts)
-        features.append(FeatureDrift(bins, reference, now, counts, psi(reference, now)))
-    features.sort(key=lambda f: -f.psi)
+    features = profile.compare({name: X[name].to_numpy() for name in definition.features.inputs})
     return DriftReport(definition.name, version, data, threshold, features)
 
 
