@@ -105,15 +105,19 @@ def read_equivalent(path: Path) -> dict[str, Equivalent]:
     return entries
 
 
-def fingerprint(diff: str) -> str:
-    """The lines a mutant removes and adds, hashed. mutmut numbers mutants in source order, so
-    new code shifts the numbers: an entry whose name now names another change must fail."""
-    changed = [
+def changed_lines(diff: str) -> list[str]:
+    """The lines a mutant removes and adds, without their indent or the file header."""
+    return [
         line[0] + line[1:].strip()
         for line in diff.splitlines()
         if line[:1] in "+-" and not line.startswith(("+++", "---"))
     ]
-    return hashlib.sha256("\n".join(changed).encode()).hexdigest()[:10]
+
+
+def fingerprint(diff: str) -> str:
+    """The mutant's change, hashed. mutmut numbers mutants in source order, so new code
+    shifts the numbers: an entry whose name now names another change must fail."""
+    return hashlib.sha256("\n".join(changed_lines(diff)).encode()).hexdigest()[:10]
 
 
 def mutant_diff(name: str) -> str:
@@ -265,7 +269,8 @@ def main() -> int:
     outcomes = read_outcomes(STAGE / "mutants")
     stale = stale_entries(equivalent, outcomes, modules)
     # An entry whose number now names another change no longer excuses anything.
-    prints = {n: fingerprint(mutant_diff(n)) for n in equivalent if n in outcomes}
+    diffs = {n: mutant_diff(n) for n in equivalent if n in outcomes}
+    prints = {n: fingerprint(diff) for n, diff in diffs.items()}
     moved = sorted(n for n, p in prints.items() if p != equivalent[n].fingerprint)
     equivalent = {n: e for n, e in equivalent.items() if n not in moved}
     result = score(outcomes, equivalent)
@@ -278,8 +283,7 @@ def main() -> int:
     for name in stale:
         print(f"{EQUIVALENT.name} lists {name}, which no longer exists", file=sys.stderr)
     for name in moved:
-        lines = [line for line in mutant_diff(name).splitlines() if line[:1] in "+-"][2:]
-        change = " | ".join(line.strip() for line in lines)
+        change = " | ".join(changed_lines(diffs[name]))
         print(f"{EQUIVALENT.name} lists {name} for another change; it is now "
               f"{prints[name]}: {change}", file=sys.stderr)  # fmt: skip
     print(
