@@ -111,7 +111,7 @@ CURRENT ?=
 drift: setup ## PSI per input of CURRENT (a CSV) against DRIFT_SERVICE's model; exit 1 on drift
 	@test -n "$(CURRENT)" || { echo "make drift: set CURRENT=<CSV of recent inputs>" >&2; exit 2; }
 	$(RUN) $(DRIFT_SERVICE) drift --current "$(CURRENT)" \
-		--model $(MODEL_DIR)/$(DRIFT_SERVICE)/model.joblib --out reports/drift/$(DRIFT_SERVICE)
+		--model $(MODEL_DIR)/$(DRIFT_SERVICE)/model.npz --out reports/drift/$(DRIFT_SERVICE)
 
 # MUTATION_ARGS=--changed-since REV mutates only the modules changed since REV.
 MUTATION_ARGS ?=

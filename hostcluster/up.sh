@@ -248,7 +248,7 @@ image --name "prom/prometheus:$PROMETHEUS_VERSION" --add "$BIN/prometheus=/bin/p
 for archive in "$images"/*.tar; do ctr_ images import "$archive" >>"$LOGS/images.log"; done
 imported() { grep -qxF "docker.io/mlops/$1:$tag" <<<"$(ctr_ images ls -q)"; }
 for s in "${SERVICES[@]}"; do
-  [[ -f $MODEL_DIR/$s/MODEL_CARD.md ]] || { make train MODEL_DIR="$MODEL_DIR" >>"$LOGS/images.log" 2>&1; break; }
+  [[ -f $MODEL_DIR/$s/model.npz ]] || { make train MODEL_DIR="$MODEL_DIR" >>"$LOGS/images.log" 2>&1; break; }
 done
 tag=$(scripts/image-tag.sh host "$MODEL_DIR")
 build=()

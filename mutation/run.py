@@ -33,7 +33,8 @@ KIT = "packages/servicekit/src/servicekit"
 # The kit's serving and training modules under test, relative to the kit's package.
 MODULES = (
     "runtime.py",
-    "compiled.py",
+    "scoring.py",
+    "training/export.py",
     "api/app.py",
     "api/middleware.py",
     "metrics.py",

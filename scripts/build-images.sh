@@ -17,7 +17,8 @@ TAG=${TAG:-${revision/unknown/dev}}
 IMAGE_PREFIX=${IMAGE_PREFIX:-mlops}
 MODEL_DIR=${MODEL_DIR:-models}
 PUBLIC_BASE=$(sed -n 's/^FROM \(.*\) AS base$/\1/p' docker/Dockerfile)
-LOCAL_BASE=mlops-local-base:bookworm
+# Bump the suffix when scripts/make-local-base.sh changes: an existing base is reused.
+LOCAL_BASE=mlops-local-base:bookworm-2
 
 step() { printf '==> %s\n' "$*"; }
 fail() { printf 'build-images: %s\n' "$*" >&2; exit 2; }
@@ -35,7 +36,7 @@ find_pip() {
 
 docker info >/dev/null 2>&1 || fail "no Docker engine reachable (start dockerd or Docker Desktop)"
 for s in "${services[@]}"; do
-  for f in model.joblib metadata.json MODEL_CARD.md; do
+  for f in model.npz metadata.json MODEL_CARD.md; do
     [[ -f $MODEL_DIR/$s/$f ]] || fail "no $f in $MODEL_DIR/$s (run 'make train')"
   done
 done
@@ -74,7 +75,7 @@ cp -r packages/servicekit/src/servicekit "$context/packages/servicekit/src/"
 for s in "${services[@]}"; do
   mkdir -p "$context/services/$s/src" "$context/models/$s"
   cp -r "services/$s/src/$s" "$context/services/$s/src/"
-  cp "$MODEL_DIR/$s/model.joblib" "$MODEL_DIR/$s/metadata.json" "$MODEL_DIR/$s/MODEL_CARD.md" \
+  cp "$MODEL_DIR/$s/model.npz" "$MODEL_DIR/$s/metadata.json" "$MODEL_DIR/$s/MODEL_CARD.md" \
     "$context/models/$s/"
 done
 find "$context" -name __pycache__ -prune -exec rm -rf {} +

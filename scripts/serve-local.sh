@@ -13,8 +13,8 @@ stop() {
 }
 trap stop INT TERM EXIT
 for service in "$@"; do
-  if [[ ! -f "$MODEL_DIR/$service/model.joblib" ]]; then
-    echo "serve-local: no model at $MODEL_DIR/$service/model.joblib; run 'make train' first" >&2
+  if [[ ! -f "$MODEL_DIR/$service/model.npz" ]]; then
+    echo "serve-local: no model at $MODEL_DIR/$service/model.npz; run 'make train' first" >&2
     exit 2
   fi
   MODEL_DIR=$MODEL_DIR PORT=$port "$VENV_BIN/$service" serve &

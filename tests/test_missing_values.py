@@ -9,14 +9,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import Trained
-from servicekit.artifacts import load_artifact
-from servicekit.compiled import VECTOR_WALK_MAX_ROWS, CompiledPipeline
+from servicekit.artifacts import load_model, load_pipeline
 from servicekit.definition import Task
 from servicekit.training.data import load_training_data
 from servicekit.training.train import predict_value
 from tests.helpers import client, make_app
 
-# Above VECTOR_WALK_MAX_ROWS, so the batch takes the compiled path's large-batch branch too.
 ROWS = 40
 
 
@@ -58,12 +56,13 @@ def test_null_and_omitted_fields_predict_as_the_pipeline_does(
     optional = service.definition.dataset.optional_features
     assert optional
     rows = _blanked(service)
-    pipeline, _ = load_artifact(service.model_path, service.definition.name)
+    pipeline = load_pipeline(service.model_path)
     expected = predict_value(service.definition.task, pipeline, rows)
-    compiled = CompiledPipeline(pipeline, service.definition.features)
-    columns = {c: rows[c].tolist() for c in service.definition.features.inputs}
-    for part in (slice(0, 1), slice(0, VECTOR_WALK_MAX_ROWS), slice(None)):
-        got = compiled.predict_value(compiled.encode({c: v[part] for c, v in columns.items()}))
+    spec = service.definition.features
+    model, _ = load_model(service.model_path, name, spec)
+    columns = {c: rows[c].tolist() for c in spec.inputs}
+    for part in (slice(0, 1), slice(0, 17), slice(None)):
+        got = model.predict_value(model.encode(spec, {c: v[part] for c, v in columns.items()}))
         np.testing.assert_array_equal(got, expected[part])
 
     body_of = service.definition.request_model.body_from_record
@@ -89,11 +88,11 @@ def test_a_fill_in_the_feature_spec_reaches_the_model_on_both_paths(
     assert dict(service.definition.features.fill) == {"is_4wd": 0.0}
     rows = _blanked(service).head(12)
     zeros = rows.assign(is_4wd=0.0)
-    pipeline, _ = load_artifact(service.model_path, "carvision")
-    compiled = CompiledPipeline(pipeline, service.definition.features)
-    encode = compiled.encode
-    blank = compiled.predict_value(encode({c: rows[c].tolist() for c in rows.columns}))
-    zero = compiled.predict_value(encode({c: zeros[c].tolist() for c in zeros.columns}))
+    pipeline = load_pipeline(service.model_path)
+    spec = service.definition.features
+    model, _ = load_model(service.model_path, "carvision", spec)
+    blank = model.predict_value(model.encode(spec, {c: rows[c].tolist() for c in rows.columns}))
+    zero = model.predict_value(model.encode(spec, {c: zeros[c].tolist() for c in zeros.columns}))
     np.testing.assert_array_equal(blank, zero)
     np.testing.assert_array_equal(blank, predict_value(Task.REGRESSION, pipeline, rows))
     np.testing.assert_array_equal(zero, predict_value(Task.REGRESSION, pipeline, zeros))

@@ -116,7 +116,7 @@ def test_api_pods_match_the_image(service: str) -> None:
     assert _ports(api) == {"http": 8000}
     assert pod_spec(api)["securityContext"]["runAsUser"] == 10001
     env = pod_environment(objs, pod_spec(api))
-    assert env["MODEL_PATH"] == f"/app/models/{service}/model.joblib"
+    assert env["MODEL_PATH"] == f"/app/models/{service}/model.npz"
     settings = set(ServiceSettings.model_fields)
     assert {k.lower() for k in env} <= settings, "a ConfigMap or Secret key no setting reads"
 

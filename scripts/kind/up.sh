@@ -120,7 +120,7 @@ k -n traefik rollout status deployment/traefik --timeout=180s
 
 step "training the models (kept when present in $MODEL_DIR/)"
 for s in "${SERVICES[@]}"; do
-  [[ -f $MODEL_DIR/$s/MODEL_CARD.md ]] || { make train MODEL_DIR="$MODEL_DIR"; break; }
+  [[ -f $MODEL_DIR/$s/model.npz ]] || { make train MODEL_DIR="$MODEL_DIR"; break; }
 done
 
 tag=$(scripts/image-tag.sh kind "$MODEL_DIR")

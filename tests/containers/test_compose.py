@@ -89,7 +89,7 @@ def _gateway_image(client: docker.DockerClient) -> str:
     with tempfile.TemporaryDirectory() as context:
         shutil.copy(binary, Path(context) / "traefik")
         (Path(context) / "Dockerfile").write_text(
-            "FROM mlops-local-base:bookworm\nCOPY traefik /usr/local/bin/traefik\n"
+            "FROM mlops-local-base:bookworm-2\nCOPY traefik /usr/local/bin/traefik\n"
             'USER 65532:65532\nENTRYPOINT ["traefik"]\n'
         )
         client.images.build(path=context, tag=local, rm=True)

@@ -142,3 +142,30 @@ def test_image_carries_oci_labels_and_a_healthcheck(
         assert labels["org.opencontainers.image.title"] == name
         assert "/health" in " ".join(config["Healthcheck"]["Test"])
         assert config["Entrypoint"] == ["python3", "-m", "servicekit.container"]
+
+
+# A node pulls and starts a new pod faster the smaller its image: the budget for one service.
+IMAGE_BUDGET_BYTES = 200 * 10**6
+TRAINING_LIBRARIES = ("sklearn", "scipy", "pandas", "joblib", "mlflow", "matplotlib")
+
+
+def test_images_fit_the_size_budget(
+    images: dict[str, str], docker_client: docker.DockerClient
+) -> None:
+    sizes = {name: docker_client.images.get(tag).attrs["Size"] for name, tag in images.items()}
+    assert all(size <= IMAGE_BUDGET_BYTES for size in sizes.values()), sizes
+
+
+def test_images_hold_no_training_library(
+    images: dict[str, str], docker_client: docker.DockerClient
+) -> None:
+    """The served model needs numpy alone: the image installs only the serving requirements."""
+    probe = (
+        "import importlib.util, json; "
+        f"print(json.dumps([m for m in {TRAINING_LIBRARIES!r} if importlib.util.find_spec(m)]))"
+    )
+    for name, tag in images.items():
+        output = docker_client.containers.run(
+            tag, entrypoint=["python3", "-c", probe], remove=True, network_mode="none"
+        )
+        assert json.loads(output) == [], name

@@ -18,7 +18,12 @@ def test_generate_then_train_without_tracking(
     code = run(DEFINITION, ["train", "--data", str(data), "--out", str(out), "--cv-folds", "2",
                             "--no-mlflow"])  # fmt: skip
     assert code == 0
-    assert (out / "model.joblib").is_file() and (out / "metadata.json").is_file()
+    assert {p.name for p in out.iterdir()} == {
+        "model.npz",
+        "model.joblib",
+        "metadata.json",
+        "MODEL_CARD.md",
+    }
     assert "[7/7] write artifact" in capsys.readouterr().err
 
 

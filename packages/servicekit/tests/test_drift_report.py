@@ -84,7 +84,7 @@ def _metadata_without(churn: Trained, tmp_path: Path, key: str, **changes: Any) 
     metadata = {k: v for k, v in churn.metadata.items() if k != key} | changes
     (tmp_path / "model").mkdir()
     (tmp_path / "model" / "metadata.json").write_text(json.dumps(metadata))
-    return tmp_path / "model" / "model.joblib"
+    return tmp_path / "model" / "model.npz"
 
 
 @pytest.mark.parametrize(

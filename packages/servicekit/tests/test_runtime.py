@@ -3,13 +3,14 @@
 import json
 import logging
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from conftest import Trained
-from servicekit.artifacts import load_artifact, save_artifact
+from servicekit.artifacts import load_model, save_artifact
 from servicekit.definition import Task
 from servicekit.errors import ModelNotReadyError
 from servicekit.runtime import ModelRuntime
@@ -18,7 +19,7 @@ from servicekit.runtime import ModelRuntime
 def _copy_with_metadata(
     trained: Trained, tmp_path: Path, without: tuple[str, ...] = (), **changes: object
 ) -> Path:
-    model = tmp_path / "model.joblib"
+    model = tmp_path / "model.npz"
     shutil.copy(trained.model_path, model)
     metadata = {k: v for k, v in trained.metadata.items() if k not in without} | changes
     model.with_name("metadata.json").write_text(json.dumps(metadata))
@@ -139,10 +140,11 @@ def test_the_card_is_read_with_the_model_and_an_unreadable_one_is_refused(
 
 
 def test_a_model_that_predicts_nan_is_not_served(service: Trained, tmp_path: Path) -> None:
-    pipeline, metadata = load_artifact(service.model_path, service.definition.name)
-    pipeline[-1]._predictors[0][0].nodes["value"][:] = np.nan  # a corrupted tree
+    spec = service.definition.features
+    model, metadata = load_model(service.model_path, service.definition.name, spec)
+    corrupted = replace(model, leaf_values=np.full_like(model.leaf_values, np.nan))
     runtime = ModelRuntime(service.definition)
-    runtime.load(save_artifact(tmp_path, pipeline, metadata))
+    runtime.load(save_artifact(tmp_path, {}, corrupted, metadata))
     assert not runtime.ready
     assert runtime.error == "warm-up prediction is not finite: [nan]"
 

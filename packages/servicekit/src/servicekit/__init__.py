@@ -2,8 +2,9 @@
 
 A service declares what is its own (request schema, feature spec, dataset contract,
 estimator) in a `ServiceDefinition`; the kit provides everything else: the FastAPI app,
-settings, logging, metrics, error mapping, model loading and the compiled fast path,
-plus (with the `train` extra) data loading, training, MLflow tracking and benchmarks.
+settings, logging, metrics, error mapping, and loading and scoring the served model (numpy
+only), plus (with the `train` extra: scikit-learn, pandas, MLflow) data loading, training,
+the export of the served model, tracking and benchmarks.
 """
 
 from servicekit.definition import ServiceDefinition, Task

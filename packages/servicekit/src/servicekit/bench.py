@@ -1,15 +1,19 @@
-"""`make bench`: prints latency and throughput figures per service; asserts nothing.
+"""`make bench`: prints latency, throughput and memory figures per service; asserts nothing.
 
-For each trained service:
-- estimator only: sklearn's predict on an already-encoded matrix vs the compiled forest;
-- full pipeline: sklearn Pipeline on a DataFrame vs the compiled path from raw columns;
+For each trained service, before (the sklearn pipeline the model was trained as) and after
+(the served model, numpy only) in the same run:
+- estimator only: sklearn's predict on an already-encoded matrix vs the served trees;
+- full pipeline: sklearn Pipeline on a DataFrame vs the served path from raw columns;
 - input-drift counting (every scored row into its reference bins), against its budget:
-  0.05 ms for one row, 5% of the compiled full path for 1,000 rows;
-- HTTP on loopback: the real server (pinned to one core) and a keep-alive client (on the
-  other core when there is one): p50/p99 and requests/s, single and 1,000-row batches.
+  0.05 ms for one row, 5% of the served full path for 1,000 rows;
+- the real server (pinned to one core; clients on the other core when there is one):
+  process start to ready, resident memory after load and 1,000-row batches, sequential
+  keep-alive p50/p99 for single and 1,000-row requests, and requests/s with 16 concurrent
+  keep-alive connections.
 """
 
 import argparse
+import asyncio
 import os
 import signal
 import socket
@@ -24,9 +28,9 @@ from typing import Any
 
 import httpx
 import numpy as np
+import orjson
 
-from servicekit.artifacts import load_artifact
-from servicekit.compiled import CompiledPipeline
+from servicekit.artifacts import MODEL_FILE, load_model, load_pipeline
 from servicekit.definition import ServiceDefinition, Task, load_definition
 from servicekit.drift import ReferenceProfile
 from servicekit.metrics import ServiceMetrics
@@ -60,8 +64,9 @@ DRIFT_BUDGET = {1: "+0.05 ms", 1000: "+5%"}
 
 
 def in_process(definition: ServiceDefinition, model_path: Path) -> list[str]:
-    pipeline, metadata = load_artifact(model_path, definition.name)
-    compiled = CompiledPipeline(pipeline, definition.features)
+    spec = definition.features
+    served, metadata = load_model(model_path, definition.name, spec)
+    pipeline = load_pipeline(model_path)
     metrics = ServiceMetrics(definition.name)
     metrics.set_reference(ReferenceProfile.from_metadata(metadata["reference"]))
     estimator = pipeline.named_steps["model"]
@@ -70,7 +75,7 @@ def in_process(definition: ServiceDefinition, model_path: Path) -> list[str]:
     for n in (1, 1000):
         X = _rows(definition, n)
         columns = {c: X[c].tolist() for c in definition.features.inputs}
-        matrix = compiled.encode(columns)
+        matrix = served.encode(spec, columns)
         # As the API hands them over: numeric inputs already float arrays (see api/app.py).
         api_columns = columns | {
             c: np.asarray(columns[c], dtype=np.float64) for c in definition.features.numeric
@@ -78,14 +83,14 @@ def in_process(definition: ServiceDefinition, model_path: Path) -> list[str]:
         full = pipeline.predict_proba if definition.task is Task.BINARY else pipeline.predict
         repeat = 300 if n == 1 else 30
 
-        def compiled_full(columns: dict[str, list[Any]] = columns) -> Any:
-            return compiled.predict_value(compiled.encode(columns))
+        def served_full(columns: dict[str, list[Any]] = columns) -> Any:
+            return served.predict_value(served.encode(spec, columns))
 
         cases: list[tuple[str, Callable[[], Any]]] = [
             ("estimator only, sklearn", partial(native, matrix)),
-            ("estimator only, compiled", partial(compiled.predict_value, matrix)),
+            ("estimator only, served", partial(served.predict_value, matrix)),
             ("full pipeline, sklearn+pandas", partial(full, X)),
-            ("full path, compiled", compiled_full),
+            ("full path, served", served_full),
             ("input drift counting", partial(metrics.observe_inputs, api_columns)),
         ]
         timed = {label: _time_ms(fn, repeat) for label, fn in cases}
@@ -93,8 +98,8 @@ def in_process(definition: ServiceDefinition, model_path: Path) -> list[str]:
             f"  {f'{label} ({n} rows)':<42} p50 {p50:8.3f} ms   p99 {p99:8.3f} ms"
             for label, (p50, p99) in timed.items()
         ]
-        share = timed["input drift counting"][0] / timed["full path, compiled"][0]
-        results.append(f"    drift counting is {share:.1%} of the compiled full path "
+        share = timed["input drift counting"][0] / timed["full path, served"][0]
+        results.append(f"    drift counting is {share:.1%} of the served full path "
                        f"(budget {DRIFT_BUDGET[n]})")  # fmt: skip
     return results
 
@@ -116,6 +121,7 @@ def _pin(core: int) -> Callable[[], None]:
 def over_http(definition: ServiceDefinition, model_path: Path, requests: int) -> list[str]:
     port = _free_port()
     env = os.environ | {"MODEL_PATH": str(model_path), "PORT": str(port), "LOG_LEVEL": "WARNING"}
+    started = time.perf_counter()
     server = subprocess.Popen(
         [sys.executable, "-m", definition.name, "serve"],
         env=env,
@@ -124,47 +130,137 @@ def over_http(definition: ServiceDefinition, model_path: Path, requests: int) ->
         stderr=subprocess.DEVNULL,
     )
     _pin(1)()
-    X = _rows(definition, 1000)
-    records = [definition.request_model.body_from_record(r) for r in X.to_dict("records")]
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", trust_env=False, timeout=10) as http:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if http.get("/ready").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"{definition.name} did not become ready")
-                time.sleep(0.1)
-            lines = []
-            for label, path, bodies, count in (
-                (
-                    "single",
-                    "/predict",
-                    [records[i % len(records)] for i in range(requests)],
-                    requests,
-                ),
-                ("batch 1000", "/predict/batch", [{"instances": records}] * 50, 50),
+            ready_s = _wait_ready(http, definition.name, started)
+            X = _rows(definition, 1000)
+            records = [definition.request_model.body_from_record(r) for r in X.to_dict("records")]
+            lines = [f"  process start to /ready {ready_s * 1e3:8.0f} ms"]
+            # Bodies encoded beforehand: the figures are the server's, not the client's JSON.
+            singles = [orjson.dumps(records[i % len(records)]) for i in range(requests)]
+            batch = orjson.dumps({"instances": records})
+            for label, path, bodies in (
+                ("single", "/predict", singles),
+                ("batch 1000", "/predict/batch", [batch] * 50),
             ):
-                for body in bodies[:20]:  # warm-up
-                    http.post(path, json=body).raise_for_status()
-                samples = []
-                start = time.perf_counter()
-                for body in bodies[:count]:
-                    t = time.perf_counter()
-                    http.post(path, json=body).raise_for_status()
-                    samples.append((time.perf_counter() - t) * 1e3)
-                elapsed = time.perf_counter() - start
+                with _Connection(port) as connection:
+                    for body in bodies[:20]:  # warm-up
+                        connection.post(path, body)
+                    samples = [connection.post(path, body) for body in bodies]
                 lines.append(
                     f"  HTTP {label:<11} p50 {statistics.median(samples):7.2f} ms   "
-                    f"p99 {np.percentile(samples, 99):7.2f} ms   {count / elapsed:8.0f} req/s"
+                    f"p99 {np.percentile(samples, 99):7.2f} ms   (one connection)"
                 )
+            lines.append(
+                f"  resident memory after load and batches {_rss_mib(server.pid):6.1f} MiB"
+            )
+            rate = asyncio.run(_throughput(port, "/predict", singles[0], CONNECTIONS, seconds=4.0))
+            lines.append(f"  HTTP single, {CONNECTIONS} connections {rate:8.0f} req/s")
             return lines
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+
+
+# Concurrent keep-alive connections for the throughput figure.
+CONNECTIONS = 16
+
+
+def _wait_ready(http: httpx.Client, name: str, started: float) -> float:
+    """Seconds from process start until /ready answers 200."""
+    while True:
+        try:
+            if http.get("/ready").status_code == 200:
+                return time.perf_counter() - started
+        except httpx.TransportError:
+            pass
+        if time.perf_counter() - started > 60:
+            raise RuntimeError(f"{name} did not become ready")
+        time.sleep(0.005)
+
+
+def _rss_mib(pid: int) -> float:
+    """Resident set size of a process (Linux /proc), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def _request(path: str, body: bytes) -> bytes:
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+
+
+def _body_length(head: bytes, path: str) -> int:
+    """Content-Length of a 200 response's head; any other status is an error."""
+    if not head.startswith(b"HTTP/1.1 200"):
+        raise RuntimeError(f"{path} answered {head.splitlines()[0]!r}")
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            return int(line.split(b":")[1])
+    raise RuntimeError(f"{path} answered without a Content-Length")
+
+
+class _Connection:
+    """One keep-alive HTTP/1.1 connection on a plain socket: a client that adds almost
+    nothing to the server's latency (httpx adds about 0.3 ms a request)."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buffer = b""
+
+    def __enter__(self) -> "_Connection":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.sock.close()
+
+    def post(self, path: str, body: bytes) -> float:
+        """Send one request and read its whole answer; the milliseconds it took."""
+        start = time.perf_counter()
+        self.sock.sendall(_request(path, body))
+        while b"\r\n\r\n" not in self.buffer:
+            self.buffer += self._recv()
+        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
+        length = _body_length(head, path)
+        while len(self.buffer) < length:
+            self.buffer += self._recv()
+        self.buffer = self.buffer[length:]
+        return (time.perf_counter() - start) * 1e3
+
+    def _recv(self) -> bytes:
+        chunk = self.sock.recv(1 << 16)
+        if not chunk:
+            raise RuntimeError("the server closed the connection")
+        return chunk
+
+
+async def _throughput(port: int, path: str, body: bytes, connections: int, seconds: float) -> float:
+    """Requests/s over `connections` keep-alive connections, each sending its next request
+    when the last answer is in: raw HTTP/1.1 on asyncio, so the client costs little."""
+    request = _request(path, body)
+    done = 0
+    stop = time.perf_counter() + seconds
+
+    async def client() -> None:
+        nonlocal done
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            while time.perf_counter() < stop:
+                writer.write(request)
+                head = await reader.readuntil(b"\r\n\r\n")
+                await reader.readexactly(_body_length(head[:-4], path))
+                done += 1
+        finally:
+            writer.close()
+
+    start = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(connections)))
+    return done / (time.perf_counter() - start)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -176,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     pin_native_threads(1)
     for name in args.services:
         definition = load_definition(name)
-        model_path = args.model_dir / name / "model.joblib"
+        model_path = args.model_dir / name / MODEL_FILE
         if not model_path.is_file():
             print(f"{name}: no model at {model_path}; run `make train` first", file=sys.stderr)
             return 2
@@ -186,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
             *over_http(definition, model_path, args.requests),
         ]:
             print(line)
-    print("\n(one server process pinned to one core; client on the other core, keep-alive)")
+    print("\n(one server process pinned to one core; clients on the other core, keep-alive)")
     return 0
 
 

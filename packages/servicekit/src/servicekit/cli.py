@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from servicekit.artifacts import MODEL_FILE
 from servicekit.definition import ServiceDefinition
 from servicekit.drift import PSI_THRESHOLD
 from servicekit.errors import ArtifactError, DataError
@@ -58,9 +59,7 @@ def build_parser(definition: ServiceDefinition) -> argparse.ArgumentParser:
         help="PSI per input of a CSV against the model's training reference; exit 1 on drift",
     )
     drift.add_argument("--current", type=Path, required=True, help="CSV of recent inputs")
-    drift.add_argument(
-        "--model", type=Path, default=Path("models") / definition.name / "model.joblib"
-    )
+    drift.add_argument("--model", type=Path, default=Path("models") / definition.name / MODEL_FILE)
     drift.add_argument("--out", type=Path, default=Path("reports") / "drift" / definition.name)
     drift.add_argument("--threshold", type=_positive, default=PSI_THRESHOLD,
                        help="PSI over which an input is drifted (default %(default)s)")  # fmt: skip

@@ -4,13 +4,14 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
-
-from sklearn.base import BaseEstimator
+from typing import TYPE_CHECKING, Any
 
 from servicekit.dataset import DatasetContract
 from servicekit.features import FeatureSpec
 from servicekit.rows import RequestRow
+
+if TYPE_CHECKING:  # serving must not import scikit-learn; only training calls make_estimator
+    from sklearn.base import BaseEstimator
 
 
 class Task(StrEnum):
@@ -27,7 +28,7 @@ class ServiceDefinition:
     request_model: type[RequestRow]
     features: FeatureSpec
     dataset: DatasetContract
-    make_estimator: Callable[[int], BaseEstimator]  # seed -> unfitted estimator
+    make_estimator: Callable[[int], "BaseEstimator"]  # seed -> unfitted estimator
     # Writes `rows` synthetic rows with the real dataset's header (pandas DataFrame).
     generate: Callable[[int, int], Any]
     # Valid requests (at least two): OpenAPI examples, warm-up-free smoke tests, docs.

@@ -1,4 +1,5 @@
-"""Feature specification shared by training (sklearn Pipeline) and serving (compiled path).
+"""Feature specification shared by training (the sklearn pipeline in
+`servicekit.training.pipeline`) and serving (`servicekit.scoring`).
 
 A service names its raw numeric and categorical inputs and may add derived numeric
 features with one function. That function takes a column mapping (a DataFrame in
@@ -7,7 +8,8 @@ numpy arithmetic, so both paths compute bit-identical features.
 
 A missing value reaches the model as NaN (gradient-boosted trees route it natively), unless
 the spec names a fill for that column: then `fill_missing` applies it, in the pipeline's
-first step and in the compiled path alike, before anything is derived.
+first step and in the served model alike, before anything is derived. This module imports
+only numpy: serving loads it.
 """
 
 from collections.abc import Callable, Mapping
@@ -15,10 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.compose import ColumnTransformer
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OrdinalEncoder
 
 Columns = Mapping[str, Any]
 DeriveFn = Callable[[Columns], dict[str, np.ndarray]]
@@ -74,53 +72,3 @@ def fill_missing(columns: Columns, fill: Mapping[str, float]) -> dict[str, np.nd
         x = np.asarray(columns[name], dtype=np.float64)
         out[name] = np.where(np.isnan(x), value, x)
     return out
-
-
-class PrepareFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
-    """Pipeline step: fill the spec's missing values, then append its derived columns."""
-
-    def __init__(
-        self, derive: DeriveFn = no_derived_features, fill: Mapping[str, float] | None = None
-    ) -> None:
-        self.derive = derive
-        self.fill = fill
-
-    def fit(self, X: Any, y: Any = None) -> "PrepareFeatures":
-        return self
-
-    def transform(self, X: Any) -> Any:
-        filled = fill_missing(X, self.fill or {})
-        if filled:
-            X = X.assign(**filled)
-        derived = self.derive(X)
-        return X.assign(**derived) if derived else X
-
-
-def category_encoder() -> OrdinalEncoder:
-    # Unknown and missing categories both become NaN, which the gradient-boosted
-    # trees route like a missing value; the compiled path reproduces exactly this.
-    return OrdinalEncoder(
-        handle_unknown="use_encoded_value",
-        unknown_value=np.nan,
-        encoded_missing_value=np.nan,
-        dtype=np.float64,
-    )
-
-
-def build_pipeline(spec: FeatureSpec, estimator: BaseEstimator) -> Pipeline:
-    """Training pipeline: fill and derive -> encode (numbers pass, categories ordinal) -> model."""
-    encode = ColumnTransformer(
-        [
-            ("num", "passthrough", list(spec.numeric + spec.derived)),
-            ("cat", category_encoder(), list(spec.categorical)),
-        ],
-        remainder="drop",
-        verbose_feature_names_out=False,
-    )
-    return Pipeline(
-        [
-            ("prepare", PrepareFeatures(spec.derive, dict(spec.fill))),
-            ("encode", encode),
-            ("model", estimator),
-        ]
-    )

@@ -9,11 +9,11 @@ from typing import Any
 
 import numpy as np
 
-from servicekit.artifacts import card_path, load_artifact
-from servicekit.compiled import CompiledPipeline
+from servicekit.artifacts import card_path, load_model
 from servicekit.definition import ServiceDefinition, Task
 from servicekit.drift import ReferenceProfile
 from servicekit.errors import ArtifactError, ModelNotReadyError
+from servicekit.scoring import ScoringModel
 
 log = logging.getLogger("servicekit.runtime")
 
@@ -30,7 +30,7 @@ class ModelRuntime:
         self.definition = definition
         self.metadata: dict[str, Any] = {}
         self.error: str | None = None
-        self._compiled: CompiledPipeline | None = None
+        self._model: ScoringModel | None = None
         # The training split's input bins; None for a model trained before profiles existed.
         self.reference: ReferenceProfile | None = None
         # MODEL_CARD.md beside the model; None for a model trained before cards existed.
@@ -54,12 +54,12 @@ class ModelRuntime:
     def load(self, model_path: Path) -> None:
         """Load the artifact and run a warm-up prediction; record the error instead of raising."""
         try:
-            pipeline, metadata = load_artifact(model_path, self.definition.name)
-            compiled = CompiledPipeline(pipeline, self.definition.features)
+            spec = self.definition.features
+            model, metadata = load_model(model_path, self.definition.name, spec)
             example = metadata.get("warmup_example")
             if not example:
                 raise ArtifactError("metadata has no warmup_example")
-            warm = compiled.predict_value(compiled.encode({k: [v] for k, v in example.items()}))
+            warm = model.predict_value(model.encode(spec, {k: [v] for k, v in example.items()}))
             if not np.all(np.isfinite(warm)):
                 raise ArtifactError(f"warm-up prediction is not finite: {warm.tolist()}")
             reference = reference_profile(metadata, self.definition)
@@ -72,7 +72,7 @@ class ModelRuntime:
             self.error = f"cannot use model {model_path}: {type(exc).__name__}: {exc}"
             log.exception("model load failed", extra={"model_path": str(model_path)})
             return
-        self.metadata, self._compiled, self.error = metadata, compiled, None
+        self.metadata, self._model, self.error = metadata, model, None
         self.reference, self.card = reference, card
         self._ready.set()
         log.info(
@@ -84,10 +84,10 @@ class ModelRuntime:
         self._ready.clear()
 
     def predict(self, columns: Mapping[str, Sequence[Any]]) -> Predictions:
-        compiled = self._compiled
-        if not self.ready or compiled is None:
+        model = self._model
+        if not self.ready or model is None:
             raise ModelNotReadyError(self.error or "model is still loading")
-        values = compiled.predict_value(compiled.encode(columns))
+        values = model.predict_value(model.encode(self.definition.features, columns))
         if self.definition.task is Task.BINARY:
             classes = (values >= self.threshold).astype(np.int64)
             labels = self.definition.class_labels

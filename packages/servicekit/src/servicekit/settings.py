@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from servicekit.artifacts import MODEL_FILE
+
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
 
@@ -18,7 +20,7 @@ class ServiceSettings(BaseSettings):
     service_name: str = Field(default="service", description="Set by the service, not the env.")
     model_dir: Path = Field(default=Path("models"), description="Root of trained artifacts.")
     model_path: Path | None = Field(
-        default=None, description="Explicit model.joblib; default MODEL_DIR/<service>/model.joblib."
+        default=None, description="Explicit served model; default MODEL_DIR/<service>/model.npz."
     )
     log_level: LogLevel = "INFO"
     log_json: bool = True
@@ -50,7 +52,7 @@ class ServiceSettings(BaseSettings):
 
     @property
     def resolved_model_path(self) -> Path:
-        return self.model_path or self.model_dir / self.service_name / "model.joblib"
+        return self.model_path or self.model_dir / self.service_name / MODEL_FILE
 
 
 @lru_cache

@@ -1,11 +1,17 @@
 """Estimator: gradient-boosted trees with native categorical support."""
 
-from sklearn.ensemble import HistGradientBoostingClassifier
+from typing import TYPE_CHECKING
 
 from bankchurn.features import FEATURES
 
+if TYPE_CHECKING:
+    from sklearn.ensemble import HistGradientBoostingClassifier
 
-def make_estimator(seed: int) -> HistGradientBoostingClassifier:
+
+def make_estimator(seed: int) -> "HistGradientBoostingClassifier":
+    # Imported here: serving imports this module but never scikit-learn.
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
     return HistGradientBoostingClassifier(
         learning_rate=0.05,
         max_iter=250,

@@ -1,11 +1,17 @@
 """Estimator: gradient-boosted trees with a gamma loss (log link) for positive, skewed prices."""
 
-from sklearn.ensemble import HistGradientBoostingRegressor
+from typing import TYPE_CHECKING
 
 from carvision.features import FEATURES
 
+if TYPE_CHECKING:
+    from sklearn.ensemble import HistGradientBoostingRegressor
 
-def make_estimator(seed: int) -> HistGradientBoostingRegressor:
+
+def make_estimator(seed: int) -> "HistGradientBoostingRegressor":
+    # Imported here: serving imports this module but never scikit-learn.
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
     return HistGradientBoostingRegressor(
         loss="gamma",
         learning_rate=0.08,

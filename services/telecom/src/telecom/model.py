@@ -1,9 +1,15 @@
 """Estimator: small gradient-boosted trees; four features need little capacity."""
 
-from sklearn.ensemble import HistGradientBoostingClassifier
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sklearn.ensemble import HistGradientBoostingClassifier
 
 
-def make_estimator(seed: int) -> HistGradientBoostingClassifier:
+def make_estimator(seed: int) -> "HistGradientBoostingClassifier":
+    # Imported here: serving imports this module but never scikit-learn.
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
     return HistGradientBoostingClassifier(
         learning_rate=0.05,
         max_iter=150,

@@ -2,8 +2,8 @@
 
 split 60/20/20 (stratified; regression by target decile) -> k-fold CV on train -> fit on
 train -> threshold on validation (binary) -> metrics and plots on the untouched test set
--> fast-path parity check -> artifact + metadata -> MLflow run (params, metrics, plots,
-data report, model).
+-> export of the served model, checked to the bit against the pipeline -> artifact +
+metadata -> MLflow run (params, metrics, plots, data report, model).
 """
 
 import json
@@ -23,14 +23,15 @@ from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 from sklearn.pipeline import Pipeline
 
 from servicekit.artifacts import card_path, metadata_path, save_artifact
-from servicekit.compiled import VECTOR_WALK_MAX_ROWS, CompiledPipeline
 from servicekit.definition import ServiceDefinition, Task
 from servicekit.drift import ReferenceProfile
 from servicekit.errors import DataError
-from servicekit.features import PrepareFeatures, build_pipeline
+from servicekit.scoring import ScoringModel
 from servicekit.training.card import render_card
 from servicekit.training.data import DataReport, load_training_data
 from servicekit.training.evaluation import PRIMARY_METRIC, choose_threshold, task_metrics
+from servicekit.training.export import check_export, export_pipeline
+from servicekit.training.pipeline import PrepareFeatures, build_pipeline
 from servicekit.training.plots import write_plots
 from servicekit.training.progress import Steps
 
@@ -124,8 +125,9 @@ def train(definition: ServiceDefinition, config: TrainConfig) -> TrainResult:
         for name, value in metrics.items():
             steps.note(f"{name} = {value:.4f}")
 
-    with steps.step("verify the compiled fast path against the pipeline"):
-        _check_fast_path(definition, pipeline, X_test, test_value)
+    with steps.step("export the served model and check it against the pipeline"):
+        served = export_pipeline(pipeline, spec)
+        check_export(served, spec, X_test, test_value)
 
     trained_at = datetime.now(UTC)
     metadata = _metadata(
@@ -140,11 +142,11 @@ def train(definition: ServiceDefinition, config: TrainConfig) -> TrainResult:
 
     with steps.step("write artifact and track the run"):
         if config.track:
-            model_path = _track(definition, config, pipeline, metadata, report, X_test, y_test,
-                                test_value, threshold)  # fmt: skip
+            model_path = _track(definition, config, pipeline, served, metadata, report, X_test,
+                                y_test, test_value, threshold)  # fmt: skip
         else:
             model_path = save_artifact(
-                config.out_dir, pipeline, metadata, render_card(definition, metadata)
+                config.out_dir, pipeline, served, metadata, render_card(definition, metadata)
             )
         steps.note(f"model {metadata['model_version']} -> {model_path}")
     return TrainResult(model_path, metadata, pipeline, X_test, y_test)
@@ -175,22 +177,6 @@ def _cross_validate(
             scores.append(score)
             advance(f"{metric}={score:.4f}")
     return {f"{metric}_mean": float(np.mean(scores)), f"{metric}_std": float(np.std(scores))}
-
-
-def _check_fast_path(
-    definition: ServiceDefinition, pipeline: Pipeline, X: pd.DataFrame, expected: np.ndarray
-) -> None:
-    """Both compiled paths (tree walk for small batches, Cython for large) equal the pipeline."""
-    compiled = CompiledPipeline(pipeline, definition.features)
-    small = VECTOR_WALK_MAX_ROWS
-    for rows in (slice(0, 1), slice(0, small), slice(None)):
-        part = X.iloc[rows]
-        got = compiled.predict_value(
-            compiled.encode({c: part[c].tolist() for c in definition.features.inputs})
-        )
-        if not np.array_equal(got, expected[rows]):
-            worst = float(np.max(np.abs(got - expected[rows])))
-            raise RuntimeError(f"compiled fast path disagrees with the pipeline (max diff {worst})")
 
 
 def _metadata(
@@ -269,6 +255,7 @@ def _track(
     definition: ServiceDefinition,
     config: TrainConfig,
     pipeline: Pipeline,
+    served: ScoringModel,
     metadata: dict[str, Any],
     report: DataReport,
     X_test: pd.DataFrame,
@@ -288,7 +275,7 @@ def _track(
         mlflow.log_params({"data_sha256": report.sha256, "rows_used": report.rows_used})
         mlflow.log_metrics(metadata["metrics"])
         model_path = save_artifact(
-            config.out_dir, pipeline, metadata, render_card(definition, metadata)
+            config.out_dir, pipeline, served, metadata, render_card(definition, metadata)
         )
         with tempfile.TemporaryDirectory() as tmp:
             plots = write_plots(
@@ -301,6 +288,7 @@ def _track(
             mlflow.log_artifact(str(report_file))
         mlflow.log_artifact(str(metadata_path(model_path)))
         mlflow.log_artifact(str(card_path(model_path)))
+        mlflow.log_artifact(str(model_path))  # the served model, as the images carry it
         sample = X_test.head(5)
         mlflow.sklearn.log_model(
             pipeline,

@@ -1,0 +1,158 @@
+"""The served model (exported arrays) must return exactly what the training pipeline returns."""
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
+
+from conftest import Trained
+from servicekit.artifacts import load_model, load_pipeline
+from servicekit.scoring import ScoringModel
+from servicekit.training.data import load_training_data
+from servicekit.training.export import check_export, export_pipeline
+from servicekit.training.pipeline import build_pipeline
+from servicekit.training.train import predict_value
+
+
+def _frame(service: Trained) -> pd.DataFrame:
+    X, _, _ = load_training_data(service.data_path, service.definition.dataset)
+    return X
+
+
+def _served(service: Trained) -> ScoringModel:
+    model, _ = load_model(service.model_path, service.definition.name, service.definition.features)
+    return model
+
+
+def _predict(model: ScoringModel, service: Trained, X: pd.DataFrame) -> np.ndarray:
+    spec = service.definition.features
+    return model.predict_value(model.encode(spec, {c: X[c].tolist() for c in spec.inputs}))
+
+
+# Around the row block (256) and the sizes the API sees: one row, a pair, small and large batches.
+@pytest.mark.parametrize("rows", [1, 2, 16, 17, 256, 257, 700, 1000])
+def test_served_model_equals_pipeline_bit_for_bit(service: Trained, rows: int) -> None:
+    pipeline = load_pipeline(service.model_path)
+    X = _frame(service).sample(n=rows, random_state=rows)
+    expected = predict_value(service.definition.task, pipeline, X)
+    np.testing.assert_array_equal(_predict(_served(service), service, X), expected)
+
+
+def test_unknown_categories_and_missing_values_match_the_pipeline(
+    trained_models: dict[str, Trained],
+) -> None:
+    service = trained_models["carvision"]
+    pipeline = load_pipeline(service.model_path)
+    X = _frame(service).head(8).copy()
+    X.loc[0, "model"] = "never seen model"
+    X.loc[1, ["model_year", "odometer", "cylinders"]] = np.nan
+    X.loc[2, "paint_color"] = np.nan
+    X.loc[3, ["model", "paint_color", "model_year"]] = ["another unknown", np.nan, np.nan]
+    expected = predict_value(service.definition.task, pipeline, X)
+    for rows in (slice(0, 1), slice(1, 2), slice(3, 4), slice(None)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # e.g. a NaN cast to a category code on the way
+            got = _predict(_served(service), service, X.iloc[rows])
+        np.testing.assert_array_equal(got, expected[rows])
+
+
+def _fitted(service: Trained, estimator: Any, rows: int = 600, **change: Any) -> Pipeline:
+    """A small pipeline of the service's features, fitted, with parts swapped."""
+    X, y, _ = load_training_data(service.data_path, service.definition.dataset)
+    X, y = X.head(rows), y.head(rows)
+    if change.get("classes") == 3:
+        y = y + (X["Age"] > 50).astype(int)
+    pipeline = build_pipeline(service.definition.features, estimator)
+    if "encoder" in change:
+        pipeline.steps[1][1].transformers[1] = ("cat", change["encoder"], ["Geography", "Gender"])
+    return pipeline.fit(X, y)
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "poisson", "absolute_error"])
+def test_regression_links_other_than_the_services_are_exported_exactly(
+    trained_models: dict[str, Trained], loss: str
+) -> None:
+    """carvision uses the gamma loss (log link); the identity link and poisson's log are
+    exported as exactly."""
+    service = trained_models["carvision"]
+    estimator = HistGradientBoostingRegressor(
+        loss=loss, max_iter=20, categorical_features=service.definition.features.categorical_indices
+    )
+    pipeline = _fitted(service, estimator, rows=2_000)
+    X = _frame(service).sample(n=300, random_state=1)
+    model = export_pipeline(pipeline, service.definition.features)
+    check_export(model, service.definition.features, X, pipeline.predict(X))
+
+
+def test_a_served_model_that_disagrees_is_caught_at_training(
+    trained_models: dict[str, Trained],
+) -> None:
+    service = trained_models["telecom"]
+    pipeline = load_pipeline(service.model_path)
+    X = _frame(service).head(40)
+    expected = predict_value(service.definition.task, pipeline, X)
+    model = export_pipeline(pipeline, service.definition.features)
+    check_export(model, service.definition.features, X, expected)
+    expected[20] = np.nextafter(expected[20], 1.0)  # one bit off, past the first 17 rows
+    with pytest.raises(RuntimeError, match="disagrees with the pipeline on 40 rows"):
+        check_export(model, service.definition.features, X, expected)
+
+
+@pytest.mark.parametrize(
+    ("estimator", "change", "message"),
+    [
+        (
+            HistGradientBoostingClassifier(max_iter=5),
+            {"classes": 3},
+            "only binary classification and regression models can be exported",
+        ),
+        (
+            HistGradientBoostingClassifier(max_iter=5),
+            {"encoder": OneHotEncoder()},
+            "categorical columns must be encoded by OrdinalEncoder",
+        ),
+        (
+            HistGradientBoostingClassifier(max_iter=5),
+            {"encoder": OrdinalEncoder(max_categories=2)},
+            "infrequent-category grouping is not supported by the export",
+        ),
+        (
+            HistGradientBoostingClassifier(max_iter=1, max_leaf_nodes=80, min_samples_leaf=5),
+            {},
+            r"trees have up to \d+ leaves; the export supports 64 \(set max_leaf_nodes <= 64\)",
+        ),
+    ],
+)
+def test_models_it_cannot_reproduce_are_refused(
+    trained_models: dict[str, Trained], estimator: Any, change: dict[str, Any], message: str
+) -> None:
+    service = trained_models["bankchurn"]
+    pipeline = _fitted(service, estimator, rows=4_000, **change)
+    with pytest.raises((TypeError, ValueError), match=f"^{message}$"):
+        export_pipeline(pipeline, service.definition.features)
+
+
+def test_an_estimator_other_than_gradient_boosted_trees_is_refused(
+    trained_models: dict[str, Trained],
+) -> None:
+    service = trained_models["telecom"]  # no blanks, so a linear model can fit it
+    pipeline = _fitted(service, LogisticRegression(max_iter=5_000))
+    with pytest.raises(TypeError, match=r"^cannot export estimator LogisticRegression$"):
+        export_pipeline(pipeline, service.definition.features)
+
+
+def test_a_pipeline_not_built_by_the_kit_is_refused(trained_models: dict[str, Trained]) -> None:
+    service = trained_models["bankchurn"]
+    pipeline = _fitted(service, HistGradientBoostingClassifier(max_iter=5))
+    for steps in (
+        [("other", "passthrough"), pipeline.steps[1], pipeline.steps[2]],
+        [pipeline.steps[0], ("other", "passthrough"), pipeline.steps[2]],
+    ):
+        with pytest.raises(TypeError, match=r"^pipeline was not built by servicekit"):
+            export_pipeline(Pipeline(steps), service.definition.features)
