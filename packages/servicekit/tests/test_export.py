@@ -1,6 +1,7 @@
 """The served model (exported arrays) must return exactly what the training pipeline returns."""
 
 import warnings
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -68,9 +69,13 @@ def _fitted(service: Trained, estimator: Any, rows: int = 600, **change: Any) ->
     X, y = X.head(rows), y.head(rows)
     if change.get("classes") == 3:
         y = y + (X["Age"] > 50).astype(int)
+    if change.get("numbered_countries"):
+        X = X.assign(Geography=X["Geography"].map({"France": 0, "Spain": 1, "Germany": 2}))
     pipeline = build_pipeline(service.definition.features, estimator)
-    if "encoder" in change:
-        pipeline.steps[1][1].transformers[1] = ("cat", change["encoder"], ["Geography", "Gender"])
+    if "encoder" in change or "columns" in change:
+        columns = change.get("columns", ["Geography", "Gender"])
+        encoder = change.get("encoder", OrdinalEncoder())
+        pipeline.steps[1][1].transformers[1] = ("cat", encoder, columns)
     return pipeline.fit(X, y)
 
 
@@ -90,6 +95,41 @@ def test_regression_links_other_than_the_services_are_exported_exactly(
     check_export(model, service.definition.features, X, pipeline.predict(X))
 
 
+def test_masks_are_the_narrowest_integers_that_hold_every_leaf(service: Trained) -> None:
+    """bankchurn grows trees of up to 15 leaves, carvision 31, telecom 8."""
+    estimator = load_pipeline(service.model_path)[-1]
+    model = _served(service)
+    assert model.leaf_values.shape[1] == estimator.max_leaf_nodes
+    narrowest = {8: np.uint8, 15: np.uint16, 31: np.uint32}[estimator.max_leaf_nodes]
+    assert all(m.dtype == narrowest for m in model.masks)
+
+
+@dataclass(frozen=True)
+class _WrongForSomeSizes(ScoringModel):
+    """A served model with a fault only at some batch sizes (as a single-row path could have)."""
+
+    wrong_sizes: tuple[int, ...] = ()
+
+    def raw_predict(self, X: np.ndarray) -> np.ndarray:
+        raw = super().raw_predict(X)
+        return raw + 1e-9 if len(X) in self.wrong_sizes else raw
+
+
+@pytest.mark.parametrize("size", [1, 17])
+def test_the_export_check_scores_one_row_and_a_small_batch_on_their_own(
+    trained_models: dict[str, Trained], size: int
+) -> None:
+    service = trained_models["telecom"]
+    pipeline = load_pipeline(service.model_path)
+    X = _frame(service).head(40)
+    expected = predict_value(service.definition.task, pipeline, X)
+    model = export_pipeline(pipeline, service.definition.features)
+    parts = {f.name: getattr(model, f.name) for f in fields(model) if f.init}
+    faulty = _WrongForSomeSizes(**parts, wrong_sizes=(size,))
+    with pytest.raises(RuntimeError, match=f"disagrees with the pipeline on {size} rows"):
+        check_export(faulty, service.definition.features, X, expected)
+
+
 def test_a_served_model_that_disagrees_is_caught_at_training(
     trained_models: dict[str, Trained],
 ) -> None:
@@ -99,8 +139,11 @@ def test_a_served_model_that_disagrees_is_caught_at_training(
     expected = predict_value(service.definition.task, pipeline, X)
     model = export_pipeline(pipeline, service.definition.features)
     check_export(model, service.definition.features, X, expected)
-    expected[20] = np.nextafter(expected[20], 1.0)  # one bit off, past the first 17 rows
-    with pytest.raises(RuntimeError, match="disagrees with the pipeline on 40 rows"):
+    off = np.nextafter(expected[20], 1.0)  # one bit off, past the first 17 rows
+    diff = off - expected[20]
+    expected[20] = off
+    message = f"^the exported model disagrees with the pipeline on 40 rows \\(max diff {diff}\\)$"
+    with pytest.raises(RuntimeError, match=message):
         check_export(model, service.definition.features, X, expected)
 
 
@@ -121,6 +164,16 @@ def test_a_served_model_that_disagrees_is_caught_at_training(
             HistGradientBoostingClassifier(max_iter=5),
             {"encoder": OrdinalEncoder(max_categories=2)},
             "infrequent-category grouping is not supported by the export",
+        ),
+        (
+            HistGradientBoostingClassifier(max_iter=5),
+            {"columns": ["Gender", "Geography"]},
+            "the encoder's output columns are not the spec's model columns",
+        ),
+        (
+            HistGradientBoostingClassifier(max_iter=5),
+            {"numbered_countries": True},
+            "categories of Geography must be strings, got 0, 1, 2",
         ),
         (
             HistGradientBoostingClassifier(max_iter=1, max_leaf_nodes=80, min_samples_leaf=5),

@@ -121,8 +121,11 @@ def test_a_model_for_other_columns_is_refused(tmp_path: Path) -> None:
     ("changes", "message"),
     [
         ({"link": "probit"}, r"^unknown link 'probit'"),
-        ({"cuts": (np.array([0.5]),)}, "one entry per column"),
-        ({"cuts": (np.array([0.5, 1.5]), np.array([0.5]))}, r"^column x: masks of shape"),
+        ({"cuts": (np.array([0.5]),)}, r"^columns, cuts and masks must have one entry per column$"),
+        (
+            {"cuts": (np.array([0.5, 1.5]), np.array([0.5]))},
+            r"^column x: masks of shape \(3, 2\), expected \(4, 2\)$",
+        ),
         ({"leaf_values": np.zeros((2, 9))}, r"^column x: uint8 masks cannot hold 9 leaves$"),
     ],
 )

@@ -15,6 +15,7 @@ per column, a lowest-set-bit and a gather: no per-level Python loop, whatever th
 A categorical column stores one mask row per category code instead.
 """
 
+import functools
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -52,7 +53,8 @@ class ScoringModel:
         trees = self.leaf_values.shape[0]
         if not (len(self.columns) == len(self.cuts) == len(self.masks)):
             raise ValueError("columns, cuts and masks must have one entry per column")
-        for name, cuts, masks in zip(self.columns, self.cuts, self.masks, strict=True):
+        for j, name in enumerate(self.columns):
+            cuts, masks = self.cuts[j], self.masks[j]
             if masks.shape != (len(cuts) + 2, trees):
                 raise ValueError(f"column {name}: masks of shape {masks.shape}, expected "
                                  f"{(len(cuts) + 2, trees)}")  # fmt: skip
@@ -74,7 +76,7 @@ class ScoringModel:
         numeric |= fill_missing(numeric, self.fill)
         derived = spec.derive(numeric | {c: columns[c] for c in spec.categorical})
         blocks = [numeric[c] for c in spec.numeric]
-        blocks += [np.asarray(derived[c], dtype=np.float64) for c in spec.derived]
+        blocks += [derived[c] for c in spec.derived]  # float arrays (column_stack: float64)
         for c in spec.categorical:
             table = self.codes[c]
             blocks.append(np.fromiter((table.get(v, np.nan) for v in columns[c]), np.float64))
@@ -83,8 +85,10 @@ class ScoringModel:
     def raw_predict(self, X: np.ndarray) -> np.ndarray:
         """Baseline plus the sum of the trees' leaf values, for each row of the model matrix."""
         n_rows, trees = X.shape[0], self.trees
-        # One row is scored as two: see the sum below.
-        scores = np.empty((trees + 1, max(n_rows, 2)))
+        # sklearn adds the trees one by one onto the baseline. Reducing `scores` over its
+        # outer axis adds whole rows in that order, so the floats match to the bit; numpy sums
+        # pairwise only along the contiguous axis, so one row gets a second (zero) column.
+        scores = np.zeros((trees + 1, max(n_rows, 2)))
         scores[0] = self.baseline
         leaf_values = self.leaf_values.ravel()
         first_leaf = (np.arange(trees) * self.leaf_values.shape[1])[:, None]
@@ -94,31 +98,32 @@ class ScoringModel:
             block = X[start : start + ROW_BLOCK]
             leaf = self._exit_leaves(block).T + first_leaf
             scores[1:, start : start + len(block)] = np.take(leaf_values, leaf)
-        if n_rows == 1:
-            scores[:, 1] = scores[:, 0]
-        # sklearn adds the trees one by one onto the baseline. Reducing over the outer axis
-        # adds whole rows of `scores` in that order, so the floats match to the bit; numpy
-        # sums pairwise only along the contiguous axis, hence never fewer than two columns.
-        return np.asarray(np.add.reduce(scores, axis=0)[:n_rows])
+        return np.asarray(np.add.reduce(scores)[:n_rows])
 
     def _exit_leaves(self, X: np.ndarray) -> np.ndarray:
         """(rows, trees): each tree's exit leaf, numbered left to right within the tree."""
-        dtype = self.masks[0].dtype
-        live = np.full((X.shape[0], self.trees), np.iinfo(dtype).max, dtype=dtype)
-        for cuts, masks, x in zip(self.cuts, self.masks, X.T, strict=True):
-            position = np.searchsorted(cuts, x)  # thresholds below x: splits that go right
-            position[np.isnan(x)] = len(cuts) + 1
-            live &= masks[position]
-        lowest = live & (~live + dtype.type(1))
+        live = functools.reduce(
+            np.bitwise_and,
+            (self.masks[j][self._positions(j, X[:, j])] for j in range(len(self.columns))),
+        )
+        lowest = live & (~live + live.dtype.type(1))
         # The lowest live bit's exponent is the leaf (exact: powers of two are floats).
-        exponent: np.ndarray = np.frexp(lowest.astype(np.float64))[1]
+        exponent: np.ndarray = np.frexp(lowest)[1]
         return exponent - 1
+
+    def _positions(self, column: int, x: np.ndarray) -> np.ndarray:
+        """Each value's mask row: how many split points lie below it (the splits that send
+        it right), or the last row for a missing value."""
+        cuts = self.cuts[column]
+        position = np.searchsorted(cuts, x)
+        position[np.isnan(x)] = len(cuts) + 1
+        return position
 
     def predict_value(self, X: np.ndarray) -> np.ndarray:
         """Probability of the positive class for classifiers, the prediction for regressors."""
         raw = self.raw_predict(X)
         if self.link == "logit":
-            return np.fromiter(map(_expit, raw.tolist()), np.float64, len(raw))
+            return np.array([_expit(v) for v in raw.tolist()])
         if self.link == "log":
             return np.asarray(np.exp(raw))
         return raw

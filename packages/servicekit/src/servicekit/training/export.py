@@ -7,6 +7,7 @@ value follows the split's missing direction; a category goes left when in the sp
 left set, right when seen in training, else like a missing value.
 """
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -122,13 +123,13 @@ class _InternalColumns:
         self.known: dict[int, np.ndarray] = {}  # tree feature -> (8,) known-category bitset
         if estimator._preprocessor is None:
             return
-        is_cat = np.asarray(estimator.is_categorical_, dtype=bool)
+        is_cat = estimator.is_categorical_  # a boolean array
         order = [*np.flatnonzero(is_cat), *np.flatnonzero(~is_cat)]
         self.feature_of = [order.index(j) for j in range(n)]
         encoder = estimator._preprocessor.named_transformers_["encoder"]
         known, f_idx_map = estimator._bin_mapper.make_known_categories_bitsets()
         for k, values in enumerate(encoder.categories_):
-            self.codes[k] = np.asarray(values[~np.isnan(values)], dtype=np.float64)
+            self.codes[k] = values[~np.isnan(values)]  # float codes
             self.known[k] = known[f_idx_map[k]]
 
 
@@ -174,17 +175,20 @@ def _categories_right(
     right = np.zeros(n_codes, dtype=bool)
     for code in range(n_codes):
         found = np.flatnonzero(known_codes == code)
-        if len(found) == 0:  # unknown to the trees' encoder: NaN, a missing value
-            right[code] = not missing_left
-            continue
-        c = int(found[0]) & 0xFF  # sklearn reads the code as uint8
-        if _in_bitset(left_set, c):
-            right[code] = False
-        elif _in_bitset(internal.known[feature], c):
-            right[code] = True
-        else:
-            right[code] = not missing_left
+        # A code the trees' encoder never saw is NaN to them, a missing value.
+        if len(found) > 0:
+            c = int(found[0]) & 0xFF  # sklearn reads the code as uint8
+            if _in_bitset(left_set, c):
+                continue
+            if _in_bitset(internal.known[feature], c):
+                right[code] = True
+                continue
+        right[code] = not missing_left  # unknown to the trees: like a missing value
     return right
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def _in_bitset(bitset: np.ndarray, code: int) -> bool:
@@ -201,9 +205,12 @@ def _categories(encode: ColumnTransformer, spec: FeatureSpec) -> dict[str, tuple
     if encoder._infrequent_enabled:
         raise TypeError("infrequent-category grouping is not supported by the export")
     out = {}
-    for column, values in zip(spec.categorical, encoder.categories_, strict=True):
+    for k, column in enumerate(spec.categorical):
+        values = list(encoder.categories_[k])
         names = tuple(v for v in values if isinstance(v, str))
-        if names != tuple(values[: len(names)]):
-            raise ValueError(f"categories of {column} are not strings before missing values")
+        # Requests send categories as strings: any other category could never be matched.
+        if any(not isinstance(v, str) and not _is_missing(v) for v in values):
+            shown = ", ".join(map(str, values[:5]))
+            raise ValueError(f"categories of {column} must be strings, got {shown}")
         out[column] = names
     return out
