@@ -14,6 +14,7 @@ from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
 
 from conftest import Trained
 from servicekit.artifacts import load_model, load_pipeline
+from servicekit.definition import load_definition
 from servicekit.scoring import ScoringModel
 from servicekit.training.data import load_training_data
 from servicekit.training.export import check_export, export_pipeline
@@ -116,36 +117,41 @@ class _WrongForSomeSizes(ScoringModel):
         return raw + 1e-9 if len(X) in self.wrong_sizes else raw
 
 
+TELECOM = load_definition("telecom")
+
+
+def _telecom_export(
+    trained_models: dict[str, Trained],
+) -> tuple[ScoringModel, pd.DataFrame, np.ndarray]:
+    """telecom's model exported afresh, 40 rows of its data and the pipeline's values."""
+    service = trained_models["telecom"]
+    pipeline = load_pipeline(service.model_path)
+    X = _frame(service).head(40)
+    return export_pipeline(pipeline, TELECOM.features), X, predict_value(TELECOM.task, pipeline, X)
+
+
 @pytest.mark.parametrize("size", [1, 17])
 def test_the_export_check_scores_one_row_and_a_small_batch_on_their_own(
     trained_models: dict[str, Trained], size: int
 ) -> None:
-    service = trained_models["telecom"]
-    pipeline = load_pipeline(service.model_path)
-    X = _frame(service).head(40)
-    expected = predict_value(service.definition.task, pipeline, X)
-    model = export_pipeline(pipeline, service.definition.features)
+    model, X, expected = _telecom_export(trained_models)
     parts = {f.name: getattr(model, f.name) for f in fields(model) if f.init}
     faulty = _WrongForSomeSizes(**parts, wrong_sizes=(size,))
     with pytest.raises(RuntimeError, match=f"disagrees with the pipeline on {size} rows"):
-        check_export(faulty, service.definition.features, X, expected)
+        check_export(faulty, TELECOM.features, X, expected)
 
 
 def test_a_served_model_that_disagrees_is_caught_at_training(
     trained_models: dict[str, Trained],
 ) -> None:
-    service = trained_models["telecom"]
-    pipeline = load_pipeline(service.model_path)
-    X = _frame(service).head(40)
-    expected = predict_value(service.definition.task, pipeline, X)
-    model = export_pipeline(pipeline, service.definition.features)
-    check_export(model, service.definition.features, X, expected)
+    model, X, expected = _telecom_export(trained_models)
+    check_export(model, TELECOM.features, X, expected)
     off = np.nextafter(expected[20], 1.0)  # one bit off, past the first 17 rows
     diff = off - expected[20]
     expected[20] = off
     message = f"^the exported model disagrees with the pipeline on 40 rows \\(max diff {diff}\\)$"
     with pytest.raises(RuntimeError, match=message):
-        check_export(model, service.definition.features, X, expected)
+        check_export(model, TELECOM.features, X, expected)
 
 
 @pytest.mark.parametrize(
