@@ -83,7 +83,7 @@ format: setup ## Apply ruff fixes and formatting
 
 .PHONY: typecheck
 typecheck: setup ## mypy (strict) over the kit, the services and the host cluster's tooling
-	$(RUN) mypy packages/servicekit/src services/bankchurn/src services/carvision/src services/telecom/src hostcluster mutation
+	$(RUN) mypy packages/servicekit/src services/bankchurn/src services/carvision/src services/telecom/src hostcluster mutation capacity
 
 .PHONY: test-tools
 test-tools: ## Install and start promtool, Docker, debootstrap for the tests (root+apt; else say what is missing)
@@ -101,6 +101,12 @@ test-matrix: setup test-tools ## tox's Python matrix on every CPython 3.11-3.13 
 .PHONY: bench
 bench: train ## Print latency/throughput figures per service (no assertions)
 	$(RUN) python -m servicekit.bench --model-dir $(MODEL_DIR)
+
+# The capacity and cost table (capacity/README.md): make capacity PEAK=2000 (req/s per API).
+PEAK ?= 1000
+.PHONY: capacity
+capacity: train ## Requests per pod and per replica, replicas for PEAK req/s, cost per million predictions
+	$(RUN) python -m capacity.report --model-dir $(MODEL_DIR) --peak $(PEAK)
 
 # The offline input-drift report: make drift DRIFT_SERVICE=bankchurn CURRENT=recent.csv
 # (PSI per input against the model's training reference; exit 1 when an input drifted).

@@ -13,12 +13,8 @@ For each trained service, before (the sklearn pipeline the model was trained as)
 """
 
 import argparse
-import asyncio
 import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -26,10 +22,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import httpx
 import numpy as np
 import orjson
 
+from servicekit import loadgen
 from servicekit.artifacts import MODEL_FILE, load_model, load_pipeline
 from servicekit.definition import ServiceDefinition, Task, load_definition
 from servicekit.drift import ReferenceProfile
@@ -49,7 +45,7 @@ def _time_ms(fn: Callable[[], Any], repeat: int) -> tuple[float, float]:
     return statistics.median(samples), float(np.percentile(samples, 99))
 
 
-def _rows(definition: ServiceDefinition, n: int) -> Any:
+def sample_rows(definition: ServiceDefinition, n: int) -> Any:
     from servicekit.training.data import load_training_data
 
     frame = definition.generate(max(n, 500), 123)
@@ -73,7 +69,7 @@ def in_process(definition: ServiceDefinition, model_path: Path) -> list[str]:
     native = estimator.predict_proba if definition.task is Task.BINARY else estimator.predict
     results = []
     for n in (1, 1000):
-        X = _rows(definition, n)
+        X = sample_rows(definition, n)
         columns = {c: X[c].tolist() for c in definition.features.inputs}
         matrix = served.encode(spec, columns)
         # As the API hands them over: numeric inputs already float arrays (see api/app.py).
@@ -104,163 +100,36 @@ def in_process(definition: ServiceDefinition, model_path: Path) -> list[str]:
     return results
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _pin(core: int) -> Callable[[], None]:
-    def apply() -> None:
-        if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > core:
-            os.sched_setaffinity(0, {core})
-
-    return apply
-
-
 def over_http(definition: ServiceDefinition, model_path: Path, requests: int) -> list[str]:
-    port = _free_port()
-    env = os.environ | {"MODEL_PATH": str(model_path), "PORT": str(port), "LOG_LEVEL": "WARNING"}
-    started = time.perf_counter()
-    server = subprocess.Popen(
-        [sys.executable, "-m", definition.name, "serve"],
-        env=env,
-        preexec_fn=_pin(0),  # noqa: PLW1509 - the bench starts no threads before this
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    _pin(1)()
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", trust_env=False, timeout=10) as http:
-            ready_s = _wait_ready(http, definition.name, started)
-            X = _rows(definition, 1000)
-            records = [definition.request_model.body_from_record(r) for r in X.to_dict("records")]
-            lines = [f"  process start to /ready {ready_s * 1e3:8.0f} ms"]
-            # Bodies encoded beforehand: the figures are the server's, not the client's JSON.
-            singles = [orjson.dumps(records[i % len(records)]) for i in range(requests)]
-            batch = orjson.dumps({"instances": records})
-            for label, path, bodies in (
-                ("single", "/predict", singles),
-                ("batch 1000", "/predict/batch", [batch] * 50),
-            ):
-                with _Connection(port) as connection:
-                    for body in bodies[:20]:  # warm-up
-                        connection.post(path, body)
-                    samples = [connection.post(path, body) for body in bodies]
-                lines.append(
-                    f"  HTTP {label:<11} p50 {statistics.median(samples):7.2f} ms   "
-                    f"p99 {np.percentile(samples, 99):7.2f} ms   (one connection)"
-                )
+    with loadgen.serving(definition.name, model_path) as server:
+        X = sample_rows(definition, 1000)
+        records = [definition.request_model.body_from_record(r) for r in X.to_dict("records")]
+        lines = [f"  process start to /ready {server.ready_s * 1e3:8.0f} ms"]
+        # Bodies encoded beforehand: the figures are the server's, not the client's JSON.
+        singles = [orjson.dumps(records[i % len(records)]) for i in range(requests)]
+        batch = orjson.dumps({"instances": records})
+        for label, path, bodies in (
+            ("single", "/predict", singles),
+            ("batch 1000", "/predict/batch", [batch] * 50),
+        ):
+            with loadgen.Connection(server.port) as connection:
+                for body in bodies[:20]:  # warm-up
+                    connection.post(path, body)
+                samples = [connection.post(path, body) for body in bodies]
             lines.append(
-                f"  resident memory after load and batches {_rss_mib(server.pid):6.1f} MiB"
+                f"  HTTP {label:<11} p50 {statistics.median(samples):7.2f} ms   "
+                f"p99 {np.percentile(samples, 99):7.2f} ms   (one connection)"
             )
-            rate = asyncio.run(_throughput(port, "/predict", singles[0], CONNECTIONS, seconds=4.0))
-            lines.append(f"  HTTP single, {CONNECTIONS} connections {rate:8.0f} req/s")
-            return lines
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        lines.append(
+            f"  resident memory after load and batches {loadgen.rss_mib(server.pid):6.1f} MiB"
+        )
+        run = loadgen.closed_loop(server, "/predict", singles[0], CONNECTIONS, seconds=4.0)
+        lines.append(f"  HTTP single, {CONNECTIONS} connections {run.rate:8.0f} req/s")
+        return lines
 
 
 # Concurrent keep-alive connections for the throughput figure.
 CONNECTIONS = 16
-
-
-def _wait_ready(http: httpx.Client, name: str, started: float) -> float:
-    """Seconds from process start until /ready answers 200."""
-    while True:
-        try:
-            if http.get("/ready").status_code == 200:
-                return time.perf_counter() - started
-        except httpx.TransportError:
-            pass
-        if time.perf_counter() - started > 60:
-            raise RuntimeError(f"{name} did not become ready")
-        time.sleep(0.005)
-
-
-def _rss_mib(pid: int) -> float:
-    """Resident set size of a process (Linux /proc), in MiB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for process {pid}")
-
-
-def _request(path: str, body: bytes) -> bytes:
-    return (
-        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
-    ).encode() + body
-
-
-def _body_length(head: bytes, path: str) -> int:
-    """Content-Length of a 200 response's head; any other status is an error."""
-    if not head.startswith(b"HTTP/1.1 200"):
-        raise RuntimeError(f"{path} answered {head.splitlines()[0]!r}")
-    for line in head.split(b"\r\n"):
-        if line.lower().startswith(b"content-length:"):
-            return int(line.split(b":")[1])
-    raise RuntimeError(f"{path} answered without a Content-Length")
-
-
-class _Connection:
-    """One keep-alive HTTP/1.1 connection on a plain socket: a client that adds almost
-    nothing to the server's latency (httpx adds about 0.3 ms a request)."""
-
-    def __init__(self, port: int) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port))
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buffer = b""
-
-    def __enter__(self) -> "_Connection":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.sock.close()
-
-    def post(self, path: str, body: bytes) -> float:
-        """Send one request and read its whole answer; the milliseconds it took."""
-        start = time.perf_counter()
-        self.sock.sendall(_request(path, body))
-        while b"\r\n\r\n" not in self.buffer:
-            self.buffer += self._recv()
-        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
-        length = _body_length(head, path)
-        while len(self.buffer) < length:
-            self.buffer += self._recv()
-        self.buffer = self.buffer[length:]
-        return (time.perf_counter() - start) * 1e3
-
-    def _recv(self) -> bytes:
-        chunk = self.sock.recv(1 << 16)
-        if not chunk:
-            raise RuntimeError("the server closed the connection")
-        return chunk
-
-
-async def _throughput(port: int, path: str, body: bytes, connections: int, seconds: float) -> float:
-    """Requests/s over `connections` keep-alive connections, each sending its next request
-    when the last answer is in: raw HTTP/1.1 on asyncio, so the client costs little."""
-    request = _request(path, body)
-    done = 0
-    stop = time.perf_counter() + seconds
-
-    async def client() -> None:
-        nonlocal done
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        try:
-            while time.perf_counter() < stop:
-                writer.write(request)
-                head = await reader.readuntil(b"\r\n\r\n")
-                await reader.readexactly(_body_length(head[:-4], path))
-                done += 1
-        finally:
-            writer.close()
-
-    start = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(connections)))
-    return done / (time.perf_counter() - start)
 
 
 def main(argv: list[str] | None = None) -> int:

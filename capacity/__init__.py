@@ -1,0 +1,1 @@
+"""`make capacity`: the capacity and cost report (see capacity/README.md)."""
