@@ -62,7 +62,7 @@ def test_null_and_omitted_fields_predict_as_the_pipeline_does(
     model, _ = load_model(service.model_path, name, spec)
     columns = {c: rows[c].tolist() for c in spec.inputs}
     for part in (slice(0, 1), slice(0, 17), slice(None)):
-        got = model.predict_value(model.encode(spec, {c: v[part] for c, v in columns.items()}))
+        got = model.predict(spec, {c: v[part] for c, v in columns.items()})
         np.testing.assert_array_equal(got, expected[part])
 
     body_of = service.definition.request_model.body_from_record
@@ -91,8 +91,8 @@ def test_a_fill_in_the_feature_spec_reaches_the_model_on_both_paths(
     pipeline = load_pipeline(service.model_path)
     spec = service.definition.features
     model, _ = load_model(service.model_path, "carvision", spec)
-    blank = model.predict_value(model.encode(spec, {c: rows[c].tolist() for c in rows.columns}))
-    zero = model.predict_value(model.encode(spec, {c: zeros[c].tolist() for c in zeros.columns}))
+    blank = model.predict(spec, {c: rows[c].tolist() for c in rows.columns})
+    zero = model.predict(spec, {c: zeros[c].tolist() for c in zeros.columns})
     np.testing.assert_array_equal(blank, zero)
     np.testing.assert_array_equal(blank, predict_value(Task.REGRESSION, pipeline, rows))
     np.testing.assert_array_equal(zero, predict_value(Task.REGRESSION, pipeline, zeros))

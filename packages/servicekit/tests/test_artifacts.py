@@ -23,7 +23,7 @@ def _model(high: float = 2.0) -> ScoringModel:
 
 def _served(path: Path, service: str = "svc") -> list[float]:
     model, _ = load_model(path, service, SPEC)
-    return model.predict_value(model.encode(SPEC, {"x": [0.0, 1.0, None]})).tolist()
+    return model.predict(SPEC, {"x": [0.0, 1.0, None]}).tolist()
 
 
 def test_round_trip_and_no_temporary_files_left(tmp_path: Path) -> None:

@@ -34,7 +34,7 @@ def _served(service: Trained) -> ScoringModel:
 
 def _predict(model: ScoringModel, service: Trained, X: pd.DataFrame) -> np.ndarray:
     spec = service.definition.features
-    return model.predict_value(model.encode(spec, {c: X[c].tolist() for c in spec.inputs}))
+    return model.predict(spec, {c: X[c].tolist() for c in spec.inputs})
 
 
 # Around the row block (256) and the sizes the API sees: one row, a pair, small and large batches.

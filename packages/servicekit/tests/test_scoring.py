@@ -40,7 +40,7 @@ def _model(**changes: object) -> ScoringModel:
 
 
 def _scores(model: ScoringModel, x: list[float | None], colour: list[str | None]) -> list[float]:
-    return model.predict_value(model.encode(SPEC, {"x": x, "colour": colour})).tolist()
+    return model.predict(SPEC, {"x": x, "colour": colour}).tolist()
 
 
 def test_rows_take_the_leaves_their_values_lead_to() -> None:

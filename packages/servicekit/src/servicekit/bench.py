@@ -29,6 +29,7 @@ from servicekit import loadgen
 from servicekit.artifacts import MODEL_FILE, load_model, load_pipeline
 from servicekit.definition import ServiceDefinition, Task, load_definition
 from servicekit.drift import ReferenceProfile
+from servicekit.features import is_missing
 from servicekit.metrics import ServiceMetrics
 from servicekit.threads import pin_native_threads
 
@@ -72,15 +73,16 @@ def in_process(definition: ServiceDefinition, model_path: Path) -> list[str]:
         X = sample_rows(definition, n)
         columns = {c: X[c].tolist() for c in definition.features.inputs}
         matrix = served.encode(spec, columns)
-        # As the API hands them over: numeric inputs already float arrays (see api/app.py).
-        api_columns = columns | {
+        # As the API hands them over (api/app.py): numeric inputs as float arrays, a missing
+        # category as None (pandas reads a blank as NaN, a new float object per row).
+        api_columns: dict[str, Any] = {
             c: np.asarray(columns[c], dtype=np.float64) for c in definition.features.numeric
-        }
+        } | {c: [None if is_missing(v) else v for v in columns[c]] for c in spec.categorical}
         full = pipeline.predict_proba if definition.task is Task.BINARY else pipeline.predict
         repeat = 300 if n == 1 else 30
 
         def served_full(columns: dict[str, list[Any]] = columns) -> Any:
-            return served.predict_value(served.encode(spec, columns))
+            return served.predict(spec, columns)
 
         cases: list[tuple[str, Callable[[], Any]]] = [
             ("estimator only, sklearn", partial(native, matrix)),

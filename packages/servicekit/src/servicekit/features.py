@@ -12,6 +12,7 @@ first step and in the served model alike, before anything is derived. This modul
 only numpy: serving loads it.
 """
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,6 +63,12 @@ class FeatureSpec:
     def categorical_indices(self) -> list[int]:
         offset = len(self.numeric) + len(self.derived)
         return list(range(offset, offset + len(self.categorical)))
+
+
+def is_missing(value: object) -> bool:
+    """A missing cell as Python sees one: None (a null or omitted field) or a float NaN (a
+    blank cell as pandas reads it)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def fill_missing(columns: Columns, fill: Mapping[str, float]) -> dict[str, np.ndarray]:

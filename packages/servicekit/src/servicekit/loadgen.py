@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,14 +29,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def pin(core: int) -> Callable[[], None]:
-    """A callable that pins the calling process to `core` (a no-op on a machine without it)."""
-
-    def apply() -> None:
-        if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > core:
-            os.sched_setaffinity(0, {core})
-
-    return apply
+def pin(pid: int, core: int) -> None:
+    """Pin a process (0: this one) to `core`; a no-op on a machine without that core."""
+    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > core:
+        os.sched_setaffinity(pid, {core})
 
 
 @dataclass(frozen=True)
@@ -52,14 +48,16 @@ def serving(service: str, model_path: Path) -> Iterator[Server]:
     port = free_port()
     env = os.environ | {"MODEL_PATH": str(model_path), "PORT": str(port), "LOG_LEVEL": "WARNING"}
     started = time.perf_counter()
+    # Pinned just after the spawn rather than in a preexec_fn, which needs a fork of this
+    # process (unsafe once it has threads).
     process = subprocess.Popen(
         [sys.executable, "-m", service, "serve"],
         env=env,
-        preexec_fn=pin(SERVER_CORE),  # noqa: PLW1509 - the caller starts no threads before this
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    pin(CLIENT_CORE)()
+    pin(process.pid, SERVER_CORE)
+    pin(0, CLIENT_CORE)
     try:
         ready_s = _wait_ready(port, service, started, process)
         yield Server(port, process.pid, ready_s)

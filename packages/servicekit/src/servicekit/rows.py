@@ -1,13 +1,14 @@
 """The base of every service's request row. It lives outside servicekit.api so that a
 service's schema (imported by training and the data tools too) does not import the web app."""
 
-import math
 import types
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
+
+from servicekit.features import is_missing
 
 
 def _scalar_types(annotation: Any) -> set[type]:
@@ -53,7 +54,7 @@ class RequestRow(BaseModel):
         body: dict[str, Any] = {}
         for name, raw in record.items():
             value = raw.item() if hasattr(raw, "item") else raw  # numpy scalar -> Python
-            if value is None or (isinstance(value, float) and math.isnan(value)):
+            if is_missing(value):
                 body[name] = None
             elif name in cls.boolean_fields:
                 body[name] = bool(value)

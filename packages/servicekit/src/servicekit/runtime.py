@@ -59,7 +59,7 @@ class ModelRuntime:
             example = metadata.get("warmup_example")
             if not example:
                 raise ArtifactError("metadata has no warmup_example")
-            warm = model.predict_value(model.encode(spec, {k: [v] for k, v in example.items()}))
+            warm = model.predict(spec, {k: [v] for k, v in example.items()})
             if not np.all(np.isfinite(warm)):
                 raise ArtifactError(f"warm-up prediction is not finite: {warm.tolist()}")
             reference = reference_profile(metadata, self.definition)
@@ -87,7 +87,7 @@ class ModelRuntime:
         model = self._model
         if not self.ready or model is None:
             raise ModelNotReadyError(self.error or "model is still loading")
-        values = model.predict_value(model.encode(self.definition.features, columns))
+        values = model.predict(self.definition.features, columns)
         if self.definition.task is Task.BINARY:
             classes = (values >= self.threshold).astype(np.int64)
             labels = self.definition.class_labels

@@ -119,6 +119,10 @@ class ScoringModel:
         position[np.isnan(x)] = len(cuts) + 1
         return position
 
+    def predict(self, spec: FeatureSpec, columns: Mapping[str, Sequence[Any]]) -> np.ndarray:
+        """The task's value for each row of raw columns: encode, then predict_value."""
+        return self.predict_value(self.encode(spec, columns))
+
     def predict_value(self, X: np.ndarray) -> np.ndarray:
         """Probability of the positive class for classifiers, the prediction for regressors."""
         raw = self.raw_predict(X)

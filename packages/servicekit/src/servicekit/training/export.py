@@ -7,7 +7,6 @@ value follows the split's missing direction; a category goes left when in the sp
 left set, right when seen in training, else like a missing value.
 """
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,7 +17,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostin
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder
 
-from servicekit.features import FeatureSpec
+from servicekit.features import FeatureSpec, is_missing
 from servicekit.scoring import ScoringModel
 from servicekit.training.pipeline import PrepareFeatures
 
@@ -76,7 +75,7 @@ def check_export(
     for one row, a small batch and all rows."""
     for size in (1, 17, len(X)):
         part = X.head(size)
-        got = model.predict_value(model.encode(spec, {c: part[c].tolist() for c in spec.inputs}))
+        got = model.predict(spec, {c: part[c].tolist() for c in spec.inputs})
         if not np.array_equal(got, expected[:size]):
             worst = float(np.max(np.abs(got - expected[:size])))
             raise RuntimeError(f"the exported model disagrees with the pipeline on {len(part)} "
@@ -187,10 +186,6 @@ def _categories_right(
     return right
 
 
-def _is_missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
 def _in_bitset(bitset: np.ndarray, code: int) -> bool:
     return bool((int(bitset[code >> 5]) >> (code & 31)) & 1)
 
@@ -209,7 +204,7 @@ def _categories(encode: ColumnTransformer, spec: FeatureSpec) -> dict[str, tuple
         values = list(encoder.categories_[k])
         names = tuple(v for v in values if isinstance(v, str))
         # Requests send categories as strings: any other category could never be matched.
-        other = next((v for v in values if not isinstance(v, str) and not _is_missing(v)), None)
+        other = next((v for v in values if not isinstance(v, str) and not is_missing(v)), None)
         if other is not None:
             raise ValueError(f"categories of {column} must be strings, got {other}")
         out[column] = names
