@@ -19,6 +19,7 @@ from typing import Any
 
 import hcl2
 import yaml
+from lark.exceptions import LarkError
 
 REPO = Path(__file__).resolve().parents[1]
 PROD_OVERLAY = REPO / "k8s" / "overlays" / "prod"
@@ -206,9 +207,17 @@ def _unquote(value: Any) -> Any:
     return value
 
 
+def _hcl(path: Path) -> dict[str, Any]:
+    try:
+        with path.open() as handle:
+            return dict(hcl2.load(handle))
+    except (OSError, LarkError) as error:
+        first_line = str(error).splitlines()[0]
+        raise DeclarationError(f"{_shown(path)}: unreadable HCL ({first_line})") from error
+
+
 def _variable_default(root: Path, variable: str) -> Any:
-    with (root / "variables.tf").open() as handle:
-        blocks = hcl2.load(handle).get("variable", [])
+    blocks = _hcl(root / "variables.tf").get("variable", [])
     for block in blocks:
         for name, body in block.items():
             if _unquote(name) == variable and "default" in body:
@@ -218,8 +227,7 @@ def _variable_default(root: Path, variable: str) -> Any:
 
 def environment(name: str, envs: Path = TERRAFORM_ENVS) -> Environment:
     root = envs / name
-    with (root / "terraform.tfvars").open() as handle:
-        values = hcl2.load(handle)
+    values = _hcl(root / "terraform.tfvars")
     region = _unquote(values["region"]) if "region" in values else _variable_default(root, "region")
     groups = []
     for key, spot in (("system_node_group", False), ("spot_node_group", True)):

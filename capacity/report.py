@@ -2,6 +2,7 @@
 cost per million predictions per environment, from a load run it makes now."""
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -102,8 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=3.0, help="length of each load rung")
     parser.add_argument("--services", nargs="*", default=list(SERVICES), choices=SERVICES)
     args = parser.parse_args(argv)
-    if args.peak <= 0 or args.seconds <= 0:
-        print("capacity: --peak and --seconds must be positive", file=sys.stderr)
+    if not all(math.isfinite(x) and x > 0 for x in (args.peak, args.seconds)):
+        print("capacity: --peak and --seconds must be positive numbers", file=sys.stderr)
         return 2
     try:
         apis, workloads = declared.deployments(SERVICES)
@@ -119,8 +120,12 @@ def main(argv: list[str] | None = None) -> int:
         if not model_path.is_file():
             print(f"capacity: no model at {model_path}; run `make train` first", file=sys.stderr)
             return 2
-        rungs = measure.ladder(name, model_path, target_ms, args.seconds)
-        measured[name] = measure.summarise(name, rungs, target_ms)
+        try:
+            rungs = measure.ladder(name, model_path, target_ms, args.seconds)
+            measured[name] = measure.summarise(name, rungs, target_ms)
+        except RuntimeError as error:  # the server did not start, answered non-200, or missed
+            print(f"capacity: {name}: {error}", file=sys.stderr)
+            return 1
     try:
         costs, notes = cost_table(measured, apis, workloads, prices)
     except DeclarationError as error:

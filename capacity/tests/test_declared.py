@@ -157,6 +157,14 @@ def test_an_environment_without_on_demand_nodes_is_refused(tmp_path: Path) -> No
         declared.environment("x", _env_root(tmp_path, group))
 
 
+def test_unreadable_hcl_is_named_with_its_file_and_line(tmp_path: Path) -> None:
+    envs = _env_root(tmp_path, 'system_node_group = { instance_types = ["t3.small" }')
+    with pytest.raises(
+        DeclarationError, match=r"terraform\.tfvars: unreadable HCL \(Unexpected token.*line 3"
+    ):
+        declared.environment("x", envs)
+
+
 def test_a_broken_price_table_is_named(tmp_path: Path) -> None:
     broken = tmp_path / "prices.toml"
     broken.write_text('region = "eu-west-1"\n')

@@ -1,5 +1,7 @@
 """The load ladder and the report against a real server on a trained model (no speed asserted)."""
 
+from pathlib import Path
+
 import pytest
 
 from capacity import measure, report
@@ -57,10 +59,23 @@ def test_make_capacity_prints_both_tables(
     assert "prices: capacity/prices.toml, written" in out
 
 
+def test_a_model_the_server_cannot_load_is_one_line_and_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "telecom").mkdir()
+    (tmp_path / "telecom" / "model.npz").write_bytes(b"not a model")
+    args = ["--model-dir", str(tmp_path), "--services", "telecom", "--seconds", "0.3"]
+    assert report.main(args) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("capacity: telecom: ")
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--peak", "0"], "capacity: --peak and --seconds must be positive"),
+        (["--peak", "0"], "capacity: --peak and --seconds must be positive numbers"),
+        (["--peak", "nan"], "capacity: --peak and --seconds must be positive numbers"),
+        (["--seconds", "inf"], "capacity: --peak and --seconds must be positive numbers"),
         (["--model-dir", "/nonexistent"], "capacity: no model at /nonexistent/bankchurn/model.npz"),
     ],
 )

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 
+LOADING = "model is loading"  # /ready's reason until the load ends (api/app.py; test_scoring)
 SERVER_CORE = 0
 CLIENT_CORE = 1
 
@@ -70,10 +71,15 @@ def _wait_ready(port: int, name: str, started: float, process: subprocess.Popen[
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", trust_env=False, timeout=10) as http:
         while True:
             try:
-                if http.get("/ready").status_code == 200:
-                    return time.perf_counter() - started
+                answer = http.get("/ready")
             except httpx.TransportError:
-                pass
+                answer = None
+            if answer is not None and answer.status_code == 200:
+                return time.perf_counter() - started
+            # The app loads its model once (api/app.py): any reason but "loading" is final.
+            reason = answer.json().get("reason") if answer is not None else None
+            if reason not in (None, LOADING):
+                raise RuntimeError(f"{name} cannot serve: {reason}")
             if process.poll() is not None:
                 raise RuntimeError(f"{name} exited with {process.returncode} before it was ready")
             if time.perf_counter() - started > 60:
