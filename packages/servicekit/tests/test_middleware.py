@@ -53,6 +53,22 @@ def test_the_service_prefix_is_served_like_the_root(api: TestClient) -> None:
     assert api.get("/svc").status_code == 404
 
 
+def test_the_prefix_is_served_behind_a_servers_root_path(metrics: ServiceMetrics) -> None:
+    """As `uvicorn --root-path /gw` presents a request for /gw/svc/items/4."""
+    app = FastAPI()
+
+    @app.get("/items/{item_id}")
+    def item(item_id: int) -> dict[str, int]:
+        return {"item": item_id}
+
+    app.add_middleware(ServiceMiddleware, prefix="/svc", metrics=metrics)
+    behind = TestClient(app, root_path="/gw")
+    assert behind.get("/gw/svc/items/4").json() == {"item": 4}
+    assert behind.get("/gw/items/5").json() == {"item": 5}
+    labels = {"service": "svc", "method": "GET", "route": "/items/{item_id}", "status": "200"}
+    assert metrics.registry.get_sample_value("http_requests_total", labels) == 2
+
+
 @pytest.mark.parametrize(
     ("sent", "kept"),
     [
@@ -171,8 +187,13 @@ def _scope(path: str, **extra: object) -> dict[str, Any]:
 
 def test_the_prefix_extends_a_root_path_already_in_the_scope(metrics: ServiceMetrics) -> None:
     start = {"type": "http.response.start", "status": 204, "headers": []}
-    behind = _call(metrics, _scope("/svc/items/1", root_path="/gw"), start)
+    # ASGI: the path starts with the root_path the server set.
+    behind = _call(metrics, _scope("/gw/svc/items/1", root_path="/gw"), start)
     assert behind.scope["root_path"] == "/gw/svc"
+    assert "root_path" not in _call(metrics, _scope("/gw/items/1"), start).scope
+    # A server that leaves the root_path out of the path.
+    legacy = _call(metrics, _scope("/svc/items/1", root_path="/gw"), start)
+    assert legacy.scope["root_path"] == "/gw/svc"
     direct = _call(metrics, _scope("/svc/items/1"), start)
     assert direct.scope["root_path"] == "/svc"
     assert "root_path" not in _call(metrics, _scope("/items/1"), start).scope

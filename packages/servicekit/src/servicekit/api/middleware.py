@@ -46,9 +46,13 @@ class ServiceMiddleware:
         path: str = scope["path"]
         scope = dict(scope)
         # Serving under /<service>/... without a proxy rewrite: declaring the prefix as the
-        # root_path makes routing, OpenAPI `servers` and the docs page all prefix-aware.
-        if path == self.prefix or path.startswith(self.prefix + "/"):
-            scope["root_path"] = scope.get("root_path", "") + self.prefix
+        # root_path makes routing, OpenAPI `servers` and the docs page all prefix-aware. A
+        # root_path the server already set (uvicorn --root-path) leads the path (ASGI), so
+        # the prefix is looked for after it.
+        root: str = scope.get("root_path", "")
+        within = path[len(root) :] if path.startswith(root) else path
+        if within == self.prefix or within.startswith(self.prefix + "/"):
+            scope["root_path"] = root + self.prefix
         request_id = _incoming_request_id(scope)
         token = request_id_var.set(request_id)
         status = 500  # stays 500 if the app raises before starting a response
