@@ -1,5 +1,6 @@
 """The load ladder and the report against a real server on a trained model (no speed asserted)."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,9 @@ def test_the_ladder_measures_a_real_server_within_one_core(
     trained_models: dict[str, Trained],
 ) -> None:
     model = trained_models["telecom"].model_path
+    cores = os.sched_getaffinity(0)
     rungs = measure.ladder("telecom", model, target_ms=1e9, seconds=0.5, rungs=(1, 4))
+    assert os.sched_getaffinity(0) == cores  # the client's pinning ends with the ladder
     assert [r.connections for r in rungs] == [1, 4]
     for rung in rungs:
         assert rung.rate > 0

@@ -36,6 +36,18 @@ def pin(pid: int, core: int) -> None:
         os.sched_setaffinity(pid, {core})
 
 
+@contextmanager
+def pinned(core: int) -> Iterator[None]:
+    """This process on `core` for the block, then back on the cores it had."""
+    before = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    pin(0, core)
+    try:
+        yield
+    finally:
+        if before is not None:
+            os.sched_setaffinity(0, before)
+
+
 @dataclass(frozen=True)
 class Server:
     port: int
@@ -45,7 +57,8 @@ class Server:
 
 @contextmanager
 def serving(service: str, model_path: Path) -> Iterator[Server]:
-    """Start `python -m <service> serve` on a free port, pinned to one core; stop it after."""
+    """Start `python -m <service> serve` on a free port, pinned to one core, and pin this
+    process (the client) to another for the block; stop the server after."""
     port = free_port()
     env = os.environ | {"MODEL_PATH": str(model_path), "PORT": str(port), "LOG_LEVEL": "WARNING"}
     started = time.perf_counter()
@@ -58,10 +71,10 @@ def serving(service: str, model_path: Path) -> Iterator[Server]:
         stderr=subprocess.DEVNULL,
     )
     pin(process.pid, SERVER_CORE)
-    pin(0, CLIENT_CORE)
     try:
-        ready_s = _wait_ready(port, service, started, process)
-        yield Server(port, process.pid, ready_s)
+        with pinned(CLIENT_CORE):
+            ready_s = _wait_ready(port, service, started, process)
+            yield Server(port, process.pid, ready_s)
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
