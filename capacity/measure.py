@@ -13,7 +13,7 @@ import orjson
 
 from capacity.model import Measured
 from servicekit import loadgen
-from servicekit.bench import sample_rows
+from servicekit.bench import request_bodies, sample_rows
 from servicekit.definition import load_definition
 
 LADDER = (1, 2, 4, 8, 16, 32, 64)
@@ -51,8 +51,8 @@ def ladder(
 ) -> list[Rung]:
     """Run the rungs in order against a fresh server, stopping after the first that misses."""
     definition = load_definition(service)
-    record = sample_rows(definition, 1).to_dict("records")[0]
-    body = orjson.dumps(definition.request_model.body_from_record(record))
+    (record,) = request_bodies(definition, sample_rows(definition, 1))
+    body = orjson.dumps(record)
     measured: list[Rung] = []
     with loadgen.serving(service, model_path) as server:
         loadgen.closed_loop(server, "/predict", body, 1, min(seconds, 1.0))  # warm-up

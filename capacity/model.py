@@ -124,6 +124,7 @@ class Fleet:
 
     environment: str
     instance: InstanceType
+    room: Allocatable  # one node's
     desired: int  # as Terraform declares it
     nodes: int  # what runs at rest
     max_size: int
@@ -131,18 +132,20 @@ class Fleet:
     usd_per_hour: float  # the nodes plus the EKS control plane
 
 
-def fleet(env: Environment, prices: PriceTable, at_rest: list[Workload]) -> Fleet:
-    """Managed on-demand node groups launch their first listed type; spot groups (desired
-    size 0 in every environment today) are burst capacity, not the fleet at rest."""
+def fleet(env: Environment, prices: PriceTable, demand: Demand) -> Fleet:
+    """The nodes that hold `demand`, the pods at rest. Managed on-demand node groups launch
+    their first listed type; spot groups (desired size 0 in every environment today) are
+    burst capacity, not the fleet at rest."""
     group = next(g for g in env.node_groups if not g.spot)
     instance = prices.instance(group.instance_types[0], env.region)
-    room, demand = allocatable(instance), Demand.of(at_rest)
+    room = allocatable(instance)
     nodes = max(group.desired_size, 1)
     while nodes < group.max_size and not _holds(nodes, room, demand):
         nodes += 1
     return Fleet(
         environment=env.name,
         instance=instance,
+        room=room,
         desired=group.desired_size,
         nodes=nodes,
         max_size=group.max_size,

@@ -11,7 +11,6 @@ from capacity.declared import ApiDeployment, DeclarationError, PriceTable, Workl
 from capacity.model import (
     Demand,
     Measured,
-    allocatable,
     cost_per_million,
     fleet,
     pod_rate,
@@ -20,16 +19,13 @@ from capacity.model import (
     replicas_for,
 )
 from servicekit.artifacts import MODEL_FILE
+from servicekit.bench import SERVICES
 from servicekit.threads import pin_native_threads
-
-SERVICES = ("bankchurn", "carvision", "telecom")
 
 
 def at_rest(apis: dict[str, ApiDeployment], workloads: list[Workload]) -> list[Workload]:
     """Every pod that always runs: the other workloads, and each API at its HPA minimum."""
-    return workloads + [
-        declared.Workload(a.name, a.min_replicas, a.resources) for a in apis.values()
-    ]
+    return workloads + [Workload(a.name, a.min_replicas, a.resources) for a in apis.values()]
 
 
 def service_table(
@@ -67,13 +63,12 @@ def cost_table(
         "|---|---|---:|" + "---:|" * len(services),
     ]
     notes: list[str] = []
-    resting = at_rest(apis, workloads)
+    taken = Demand.of(at_rest(apis, workloads))
     for name in declared.ENVIRONMENTS:
-        fl = fleet(declared.environment(name), prices, resting)
-        room, taken = allocatable(fl.instance), Demand.of(resting)
+        fl = fleet(declared.environment(name), prices, taken)
         cells = []
         for s in services:
-            pods = apis[s].min_replicas + pods_that_fit(fl.nodes, room, taken, apis[s])
+            pods = apis[s].min_replicas + pods_that_fit(fl.nodes, fl.room, taken, apis[s])
             cost = cost_per_million(fl, pods, replica_rate(measured[s], apis[s]))
             cells.append(f"${cost:.3f} ({pods} pods)")
         lines.append(

@@ -108,27 +108,26 @@ def test_pods_that_fit_are_bounded_by_cpu_memory_and_pod_slots() -> None:
 
 def test_the_fleet_at_rest_grows_past_the_desired_size_until_its_pods_fit() -> None:
     big = Workload("big", 1, Resources(3.5, None, 1024))
-    grown = fleet(_env(desired=1), PRICES, [big])
+    grown = fleet(_env(desired=1), PRICES, Demand.of([big]))
     assert (grown.desired, grown.nodes, grown.holds_rest) == (1, 2, True)
     assert grown.usd_per_hour == pytest.approx(2 * 0.107 + 0.10)
-    kept = fleet(_env(desired=3), PRICES, [big])
+    kept = fleet(_env(desired=3), PRICES, Demand.of([big]))
     assert kept.nodes == 3  # never below what Terraform declares
-    capped = fleet(
-        _env(desired=1, max_size=2), PRICES, [Workload("huge", 1, Resources(9, None, 1))]
-    )
+    huge = Demand.of([Workload("huge", 1, Resources(9, None, 1))])
+    capped = fleet(_env(desired=1, max_size=2), PRICES, huge)
     assert (capped.nodes, capped.holds_rest) == (2, False)
 
 
 def test_the_fleet_needs_a_price_for_its_instance_type_and_region() -> None:
     with pytest.raises(DeclarationError, match=r"no price for c7i\.large"):
-        fleet(_env(desired=1, types=("c7i.large",)), PRICES, [])
+        fleet(_env(desired=1, types=("c7i.large",)), PRICES, Demand(0, 0, 0))
     other_region = Environment("x", "us-east-1", _env(desired=1).node_groups)
     with pytest.raises(DeclarationError, match="prices eu-west-1, not us-east-1"):
-        fleet(other_region, PRICES, [])
+        fleet(other_region, PRICES, Demand(0, 0, 0))
 
 
 def test_cost_per_million_is_the_hourly_bill_over_the_predictions_an_hour() -> None:
-    fl = fleet(_env(desired=3), PRICES, [])
+    fl = fleet(_env(desired=3), PRICES, Demand(0, 0, 0))
     # 10 pods x 350 req/s x 3600 s = 12.6 M predictions for 3 x 0.107 + 0.10 = 0.421 USD.
     assert cost_per_million(fl, 10, 350) == pytest.approx(0.421 / 12.6)
     assert math.isinf(cost_per_million(fl, 0, 350))

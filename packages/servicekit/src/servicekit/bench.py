@@ -26,10 +26,10 @@ import numpy as np
 import orjson
 
 from servicekit import loadgen
+from servicekit.api.app import request_columns
 from servicekit.artifacts import MODEL_FILE, load_model, load_pipeline
 from servicekit.definition import ServiceDefinition, Task, load_definition
 from servicekit.drift import ReferenceProfile
-from servicekit.features import is_missing
 from servicekit.metrics import ServiceMetrics
 from servicekit.threads import pin_native_threads
 
@@ -57,6 +57,11 @@ def sample_rows(definition: ServiceDefinition, n: int) -> Any:
     return X.head(n)
 
 
+def request_bodies(definition: ServiceDefinition, X: Any) -> list[dict[str, Any]]:
+    """Rows of a sample frame as the JSON bodies the API takes."""
+    return [definition.request_model.body_from_record(r) for r in X.to_dict("records")]
+
+
 DRIFT_BUDGET = {1: "+0.05 ms", 1000: "+5%"}
 
 
@@ -73,11 +78,9 @@ def in_process(definition: ServiceDefinition, model_path: Path) -> list[str]:
         X = sample_rows(definition, n)
         columns = {c: X[c].tolist() for c in definition.features.inputs}
         matrix = served.encode(spec, columns)
-        # As the API hands them over (api/app.py): numeric inputs as float arrays, a missing
-        # category as None (pandas reads a blank as NaN, a new float object per row).
-        api_columns: dict[str, Any] = {
-            c: np.asarray(columns[c], dtype=np.float64) for c in definition.features.numeric
-        } | {c: [None if is_missing(v) else v for v in columns[c]] for c in spec.categorical}
+        # As the API hands them to the drift counters: validated rows, converted by the app.
+        rows = [definition.request_model.model_validate(b) for b in request_bodies(definition, X)]
+        api_columns = request_columns(rows, spec)
         full = pipeline.predict_proba if definition.task is Task.BINARY else pipeline.predict
         repeat = 300 if n == 1 else 30
 
@@ -105,7 +108,7 @@ def in_process(definition: ServiceDefinition, model_path: Path) -> list[str]:
 def over_http(definition: ServiceDefinition, model_path: Path, requests: int) -> list[str]:
     with loadgen.serving(definition.name, model_path) as server:
         X = sample_rows(definition, 1000)
-        records = [definition.request_model.body_from_record(r) for r in X.to_dict("records")]
+        records = request_bodies(definition, X)
         lines = [f"  process start to /ready {server.ready_s * 1e3:8.0f} ms"]
         # Bodies encoded beforehand: the figures are the server's, not the client's JSON.
         singles = [orjson.dumps(records[i % len(records)]) for i in range(requests)]

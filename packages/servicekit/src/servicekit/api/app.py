@@ -180,7 +180,7 @@ def _openapi_examples(
     return single, {"rows": {"summary": f"{len(examples)} rows", "value": rows}}
 
 
-def _columns(rows: Sequence[BaseModel], spec: FeatureSpec) -> dict[str, Any]:
+def request_columns(rows: Sequence[BaseModel], spec: FeatureSpec) -> dict[str, Any]:
     """Rows as columns: numeric inputs as float arrays (None -> NaN), converted once for
     the model and the drift counters alike; categorical inputs as lists."""
     columns: dict[str, Any] = {
@@ -257,7 +257,7 @@ def _install_predictions(
         model: ReadyModel,
     ) -> Response:
         start = time.perf_counter()
-        columns = _columns([payload], spec)
+        columns = request_columns([payload], spec)
         preds = model.predict(columns)
         metrics.observe_predictions("single", preds.outcomes, time.perf_counter() - start)
         metrics.observe_inputs(columns)
@@ -278,7 +278,7 @@ def _install_predictions(
         if len(rows) > max_batch_size:
             raise BatchTooLargeError(f"batch has {len(rows)} rows; the maximum is {max_batch_size}")
         start = time.perf_counter()
-        columns = _columns(rows, spec)
+        columns = request_columns(rows, spec)
         preds = model.predict(columns)
         metrics.observe_predictions("batch", preds.outcomes, time.perf_counter() - start)
         metrics.observe_inputs(columns)
