@@ -17,11 +17,12 @@ TOOLS_DIR ?= $(CURDIR)/.tools
 UV ?= $(TOOLS_DIR)/bin/uv
 DATA_DIR ?= data
 MODEL_DIR ?= models
-SERVICES := bankchurn carvision telecom
-# Row counts of the real datasets, so generated data has their size.
-ROWS_bankchurn ?= 10000
-ROWS_carvision ?= 51525
-ROWS_telecom ?= 3214
+# The services, in order, from the one hand-kept registry (services.toml; stdlib Python 3.11+).
+SERVICES := $(shell $(PYTHON) -m registry names)
+$(if $(SERVICES),,$(error no services: `$(PYTHON) -m registry names` printed nothing (needs Python 3.11+ and a valid services.toml)))
+# `make data` generates each dataset at its real size (the registry's `rows`); ROWS=N overrides
+# it for every service, e.g. for a quick run.
+ROWS ?=
 SEED ?= 42
 PYTEST_ARGS ?=
 RUN := $(UV) run --locked --no-sync
@@ -45,21 +46,22 @@ setup: $(UV) ## Install pinned uv and the locked workspace into .venv
 ##@ Main job: data, models, local APIs
 
 .PHONY: data
-data: $(SERVICES:%=$(DATA_DIR)/%.csv) ## Generate the three datasets (kept if present; delete to regenerate)
+data: $(SERVICES:%=$(DATA_DIR)/%.csv) ## Generate every service's dataset (kept if present; delete to regenerate)
 
 $(DATA_DIR)/%.csv: | setup
-	$(RUN) $* generate --rows $(ROWS_$*) --seed $(SEED) --out $@
+	rows=$(or $(ROWS),$$($(PYTHON) -m registry get $* rows)); \
+		$(RUN) $* generate --rows $$rows --seed $(SEED) --out $@
 
 .PHONY: train
-train: data ## Train all three services (MLflow tracking: MLFLOW_TRACKING_URI, default ./mlflow.db)
+train: data ## Train every service (MLflow tracking: MLFLOW_TRACKING_URI, default ./mlflow.db)
 	@for s in $(SERVICES); do $(RUN) $$s train --data $(DATA_DIR)/$$s.csv --out $(MODEL_DIR)/$$s --seed $(SEED); done
 
 .PHONY: serve
-serve: ## Serve the three trained APIs on 127.0.0.1:8001-8003 until Ctrl-C
+serve: ## Serve every trained API on 127.0.0.1:8001, 8002, ... (registry order) until Ctrl-C
 	MODEL_DIR=$(MODEL_DIR) VENV_BIN=$(CURDIR)/.venv/bin scripts/serve-local.sh $(SERVICES)
 
 .PHONY: run
-run: train serve ## The main job: set up, generate data, train and serve the three APIs
+run: train serve ## The main job: set up, generate data, train and serve every API
 
 .PHONY: openapi
 openapi: setup ## Regenerate docs/openapi/<service>.json, the HTTP contract a test compares with
@@ -68,6 +70,34 @@ openapi: setup ## Regenerate docs/openapi/<service>.json, the HTTP contract a te
 .PHONY: mlflow-ui
 mlflow-ui: ## Browse MLflow runs of the local store on 127.0.0.1:5000
 	$(RUN) mlflow ui --backend-store-uri sqlite:///mlflow.db --host 127.0.0.1 --port 5000
+
+##@ Services
+
+.PHONY: generate
+generate: setup ## Regenerate every file and block derived from services.toml
+	$(RUN) python -m registry generate
+
+.PHONY: generate-check
+generate-check: setup ## Fail if a generated file is stale (what CI runs)
+	$(RUN) python -m registry generate --check
+
+# make new-service NAME=wine DATA=~/wine.csv TARGET=cultivar [TASK=binary|regression]
+NAME ?=
+DATA ?=
+TARGET ?=
+TASK ?=
+
+.PHONY: new-service
+new-service: setup ## Scaffold, register, generate, lock and train a service from a CSV (NAME, DATA, TARGET[, TASK])
+	@test -n "$(NAME)" -a -n "$(DATA)" -a -n "$(TARGET)" || \
+		{ echo "make new-service: set NAME=<name> DATA=<csv> TARGET=<column> [TASK=binary|regression]" >&2; exit 2; }
+	UV=$(UV) $(RUN) python -m scaffold new --name "$(NAME)" --data "$(DATA)" --target "$(TARGET)" \
+		$(if $(TASK),--task "$(TASK)")
+
+.PHONY: remove-service
+remove-service: setup ## Remove a service and regenerate every touch point (NAME)
+	@test -n "$(NAME)" || { echo "make remove-service: set NAME=<service>" >&2; exit 2; }
+	UV=$(UV) $(RUN) python -m scaffold remove --name "$(NAME)"
 
 ##@ Quality
 
@@ -82,15 +112,15 @@ format: setup ## Apply ruff fixes and formatting
 	$(RUN) ruff format .
 
 .PHONY: typecheck
-typecheck: setup ## mypy (strict) over the kit, the services and the host cluster's tooling
-	$(RUN) mypy packages/servicekit/src services/bankchurn/src services/carvision/src services/telecom/src hostcluster mutation capacity
+typecheck: setup ## mypy (strict) over the kit, the services, the registry and the tooling
+	$(RUN) mypy packages/servicekit/src $(SERVICES:%=services/%/src) registry scaffold hostcluster mutation capacity
 
 .PHONY: test-tools
 test-tools: ## Install and start promtool, Docker, debootstrap for the tests (root+apt; else say what is missing)
 	scripts/install-test-tools.sh
 
 .PHONY: test
-test: setup test-tools lint typecheck ## Set up, lint, type-check and run every test that needs no cluster
+test: setup generate-check test-tools lint typecheck ## Set up, check generated files, lint, type-check and run every test that needs no cluster
 	$(RUN) pytest -m "not e2e" $(PYTEST_ARGS)
 
 .PHONY: test-matrix
@@ -100,7 +130,7 @@ test-matrix: setup test-tools ## tox's Python matrix on every CPython 3.11-3.13 
 
 .PHONY: bench
 bench: train ## Print latency/throughput figures per service (no assertions)
-	$(RUN) python -m servicekit.bench --model-dir $(MODEL_DIR)
+	$(RUN) python -m servicekit.bench --model-dir $(MODEL_DIR) --services $(SERVICES)
 
 # The capacity and cost table (capacity/README.md): make capacity PEAK=2000 (req/s per API).
 PEAK ?= 1000
@@ -108,9 +138,10 @@ PEAK ?= 1000
 capacity: train ## Requests per pod and per replica, replicas for PEAK req/s, cost per million predictions
 	$(RUN) python -m capacity.report --model-dir $(MODEL_DIR) --peak $(PEAK)
 
-# The offline input-drift report: make drift DRIFT_SERVICE=bankchurn CURRENT=recent.csv
+# The offline input-drift report: make drift DRIFT_SERVICE=<service> CURRENT=recent.csv
 # (PSI per input against the model's training reference; exit 1 when an input drifted).
-DRIFT_SERVICE ?= bankchurn
+# DRIFT_SERVICE defaults to the first service of services.toml.
+DRIFT_SERVICE ?= $(firstword $(SERVICES))
 CURRENT ?=
 
 .PHONY: drift
@@ -124,7 +155,7 @@ MUTATION_ARGS ?=
 
 .PHONY: mutation
 mutation: setup ## Mutation testing of the kit's serving and training modules (mutmut); floor 90% killed
-	$(RUN) python mutation/run.py $(MUTATION_ARGS)
+	$(RUN) python -m mutation.run $(MUTATION_ARGS)
 
 .PHONY: ci-clean-clone
 ci-clean-clone: ## Run .ci/run as CI does: a fresh clone of HEAD, system PATH only
@@ -140,7 +171,7 @@ requirements: setup ## Re-export docker/requirements-runtime.txt (hash-pinned) f
 		--format requirements-txt --no-header -q -o docker/requirements-runtime.txt
 
 .PHONY: images
-images: ## Build the three images (TAG, IMAGE_PREFIX, BASE_IMAGE overridable; needs `make train`)
+images: ## Build every service's image (TAG, IMAGE_PREFIX, BASE_IMAGE overridable; needs `make train`)
 	MODEL_DIR=$(MODEL_DIR) scripts/build-images.sh $(SERVICES)
 
 .PHONY: compose-up
@@ -156,7 +187,7 @@ compose-down: ## Stop the demo stack and remove its volumes
 
 .PHONY: dashboards
 dashboards: ## Regenerate the Grafana dashboards from monitoring/grafana/generate.py
-	$(PYTHON) monitoring/grafana/generate.py
+	$(PYTHON) -m monitoring.grafana.generate
 
 .PHONY: prometheus
 prometheus: ## Run Prometheus on 127.0.0.1:9090 against the APIs of `make serve`
@@ -243,6 +274,12 @@ hostcluster-down: ## Stop the host cluster and undo every host change it made (i
 .PHONY: hostcluster-e2e
 hostcluster-e2e: ## up, test-e2e, down where this host allows it; otherwise say why not
 	hostcluster/ci.sh
+
+# FORK_NAME, FORK_DATA, FORK_TARGET[, FORK_TASK]: the service to add (default: cancer, from
+# scikit-learn's breast cancer data).
+.PHONY: hostcluster-e2e-fork
+hostcluster-e2e-fork: setup ## hostcluster-e2e on a scratch fork with a service added by new-service (scaled in the e2e)
+	hostcluster/fork-e2e.sh
 
 ##@ Cleanup
 

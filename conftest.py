@@ -16,9 +16,8 @@ from tests.trained import (
     CACHE_ENV,
     SERVICES,
     Trained,
-    load_all,
     store_uri,
-    train_all,
+    train_missing,
 )
 
 __all__ = ["SERVICES", "Trained"]
@@ -45,7 +44,7 @@ def mlflow_store(trained_root: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def trained_models(trained_root: Path, mlflow_store: str) -> dict[str, Trained]:
-    return load_all(trained_root) or train_all(trained_root)
+    return train_missing(trained_root)
 
 
 @pytest.fixture(params=SERVICES)

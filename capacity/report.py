@@ -18,8 +18,8 @@ from capacity.model import (
     replica_rate,
     replicas_for,
 )
+from registry import names
 from servicekit.artifacts import MODEL_FILE
-from servicekit.bench import SERVICES
 from servicekit.threads import pin_native_threads
 
 
@@ -96,13 +96,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model-dir", type=Path, default=Path("models"))
     parser.add_argument("--peak", type=float, default=1000.0, help="peak load, req/s per API")
     parser.add_argument("--seconds", type=float, default=3.0, help="length of each load rung")
-    parser.add_argument("--services", nargs="*", default=list(SERVICES), choices=SERVICES)
+    services = names()
+    parser.add_argument("--services", nargs="*", default=list(services), choices=services)
     args = parser.parse_args(argv)
     if not all(math.isfinite(x) and x > 0 for x in (args.peak, args.seconds)):
         print("capacity: --peak and --seconds must be positive numbers", file=sys.stderr)
         return 2
     try:
-        apis, workloads = declared.deployments(SERVICES)
+        apis, workloads = declared.deployments(services)
         target_ms = declared.latency_target_ms()
         prices = declared.price_table()
     except DeclarationError as error:

@@ -17,7 +17,6 @@ MODEL_DIR=${MODEL_DIR:-models}
 PYTHON=${PYTHON:-.venv/bin/python}
 STATE_DIR=.hostcluster  # in the clone: the env file for `make test-e2e`, the rendered overlay
 NAMESPACE=mlops
-SERVICES=(bankchurn carvision telecom)
 POD_CIDR=10.244.0.0/16
 SERVICE_CIDR=10.96.0.0/16
 BRIDGE=mlops0
@@ -33,6 +32,9 @@ step_name=starting
 step_log=
 step() { step_name=$1; step_log=${2:-}; printf '==> %s\n' "$1"; }
 die() { printf 'hostcluster-up: %s\n' "$*" >&2; exit 2; }
+# The services, in order, from the registry (services.toml).
+read -ra SERVICES <<<"$(python3 -m registry names)"
+[[ ${#SERVICES[@]} -gt 0 ]] || die "no services: 'python3 -m registry names' printed nothing (needs python3 3.11+ on PATH)"
 on_error() {
   local rc=$?
   printf '\nhostcluster-up: FAILED at step "%s" (exit %d)\n' "$step_name" "$rc" >&2
@@ -383,9 +385,10 @@ E2E_REPORT=$PWD/$STATE_DIR/e2e-report.json
 ENV
 
 step "ready"
+names=$(IFS=,; echo "${SERVICES[*]}")
 cat <<DONE
-  APIs (Ingress)      http://127.0.0.1:$INGRESS_NODEPORT/{bankchurn,carvision,telecom}/docs
-  APIs (Gateway API)  http://127.0.0.1:$GATEWAY_NODEPORT/{bankchurn,carvision,telecom}/docs
+  APIs (Ingress)      http://127.0.0.1:$INGRESS_NODEPORT/{$names}/docs
+  APIs (Gateway API)  http://127.0.0.1:$GATEWAY_NODEPORT/{$names}/docs
   kubectl             $BIN/kubectl --kubeconfig $ROOT/kubeconfig/admin.conf get pods -A
   Prometheus          ... -n $NAMESPACE port-forward svc/prometheus 9090
   Tests               make test-e2e      Remove everything: make hostcluster-down

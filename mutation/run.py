@@ -6,7 +6,7 @@ directory laid out the way mutmut expects. The test models are trained once, fro
 unmutated kit, into that directory; every mutant's pytest session loads them
 (tests/trained.py). Equivalent mutants are listed with a reason in `equivalent.txt`.
 
-Usage: python mutation/run.py [--module M ...] [--changed-since REV] [--max-children N]
+Usage: python -m mutation.run [--module M ...] [--changed-since REV] [--max-children N]
        [--floor PCT]
 """
 
@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mutmut.stats import status_by_exit_code
+
+from registry import names
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGE = ROOT / ".mutation"
@@ -48,17 +50,17 @@ MODULES = (
 # containers are left out: a mutant lives only in mutmut's own forked process.
 TESTS = {
     "packages/servicekit/tests": "tests/kit",
-    "services/bankchurn/tests": "tests/services/bankchurn",
-    "services/carvision/tests": "tests/services/carvision",
-    "services/telecom/tests": "tests/services/telecom",
+    **{f"services/{name}/tests": f"tests/services/{name}" for name in names()},
     "tests/test_api.py": "tests/test_api.py",
     "tests/test_missing_values.py": "tests/test_missing_values.py",
     "tests/test_openapi_contract.py": "tests/test_openapi_contract.py",
 }
-# What those tests import or read from the repository.
+# What those tests import or read from the repository (tests/trained.py reads the registry).
 SUPPORT = (
     "conftest.py",
     "docs/openapi",
+    "registry",
+    "services.toml",
     "tests/__init__.py",
     "tests/helpers.py",
     "tests/model_checks.py",
@@ -210,7 +212,7 @@ def stage(modules: tuple[str, ...]) -> None:
         "only_mutate": [f"src/servicekit/{m}" for m in modules],
         "pytest_add_cli_args_test_selection": ["tests"],  # everything staged there
         "pytest_add_cli_args": ["-p", "no:cacheprovider", "-m", "not slow"],
-        "also_copy": ["conftest.py", "docs"],  # tests/ is copied by default
+        "also_copy": ["conftest.py", "docs", "registry", "services.toml"],  # and tests/
         # Training runs OpenMP and MLflow threads, which a plain fork of the process that ran
         # the tests inherits half-held: workers fork from a server that only collected them.
         "process_isolation": "forkserver",

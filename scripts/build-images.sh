@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build the service images: scripts/build-images.sh [SERVICE...]  (default: all three)
+# Build the service images: scripts/build-images.sh [SERVICE...]  (default: every service of
+# services.toml)
 #   TAG           image tag (default: git short revision, or "dev")
 #   IMAGE_PREFIX  repository prefix (default: mlops)
 #   MODEL_DIR     trained models to bake in (default: models; run `make train` first)
@@ -11,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 services=("$@")
-[[ ${#services[@]} -gt 0 ]] || services=(bankchurn carvision telecom)
+[[ ${#services[@]} -gt 0 ]] || read -ra services <<<"$(python3 -m registry names)"
 revision=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 TAG=${TAG:-${revision/unknown/dev}}
 IMAGE_PREFIX=${IMAGE_PREFIX:-mlops}
@@ -23,6 +24,7 @@ LOCAL_BASE=mlops-local-base:bookworm-2
 step() { printf '==> %s\n' "$*"; }
 fail() { printf 'build-images: %s\n' "$*" >&2; exit 2; }
 [[ -n $PUBLIC_BASE ]] || fail "docker/Dockerfile has no 'FROM <image> AS base' line"
+[[ ${#services[@]} -gt 0 ]] || fail "no services: 'python3 -m registry names' printed nothing (needs python3 3.11+ on PATH)"
 
 # A pip to download wheels with: uv-made venvs have none, the Makefile's .tools venv has.
 find_pip() {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Run the tox Python matrix (py3XX-{kit,bankchurn,carvision,telecom}) with every CPython of
-# 3.11-3.13 this machine has: on PATH, in pyenv's versions folder, or among uv's managed
+# Run the tox Python matrix (py3XX-kit and py3XX-<service> for every service of services.toml)
+# with every CPython of 3.11-3.13 this machine has: on PATH, in pyenv's versions folder, or among uv's managed
 # Pythons. uv cannot use pyenv's shims, so each interpreter found (a shim resolves to the
 # one it runs) is linked into one folder that goes first on PATH. A version is skipped only
 # when no interpreter for it exists, and the run says so; with MATRIX_REQUIRED=1 a missing
@@ -10,7 +10,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 UV=${UV:-$PWD/.tools/bin/uv}
-FACTORS=(kit bankchurn carvision telecom)
 list_only=0
 [[ ${1:-} != --list ]] || { list_only=1; shift; }
 versions=("$@")
@@ -34,7 +33,7 @@ and sys.implementation.name == 'cpython'; print(sys.executable)" 2>/dev/null) ||
 }
 
 declare -A found
-envs=()
+usable=()
 for version in "${versions[@]}"; do
   real=$(find_python "$version")
   if [[ -z $real ]]; then
@@ -45,9 +44,19 @@ for version in "${versions[@]}"; do
   fi
   echo "test-matrix: Python $version is $real"
   found[$version]=$real
-  for factor in "${FACTORS[@]}"; do envs+=("py${version/./}-$factor"); done
+  usable+=("$version")
 done
-[[ ${#envs[@]} -gt 0 ]] || { echo "test-matrix: no interpreter found; nothing ran" >&2; exit 1; }
+[[ ${#usable[@]} -gt 0 ]] || { echo "test-matrix: no interpreter found; nothing ran" >&2; exit 1; }
+
+# The registry needs only the standard library: python3 on PATH (inside tox, the env's own)
+# or else the first interpreter found above.
+registry_python=$(command -v python3 || echo "${found[${usable[0]}]}")
+read -ra services <<<"$("$registry_python" -m registry names)"
+[[ ${#services[@]} -gt 0 ]] || { echo "test-matrix: no services: '$registry_python -m registry names' printed nothing" >&2; exit 2; }
+envs=()
+for version in "${usable[@]}"; do
+  for factor in kit "${services[@]}"; do envs+=("py${version/./}-$factor"); done
+done
 if [[ $list_only == 1 ]]; then
   echo "test-matrix: would run ${envs[*]}"
   exit 0

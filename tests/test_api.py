@@ -1,4 +1,5 @@
-"""The HTTP contract every service shares, exercised on all three real trained models."""
+"""The HTTP contract every service shares, exercised on every registered service's real
+trained model."""
 
 import json
 import re
@@ -12,7 +13,8 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import Trained
-from servicekit.definition import Task
+from registry import registry
+from servicekit.definition import ServiceDefinition, Task, load_definition
 from servicekit.drift import ReferenceProfile
 from servicekit.metrics import METRIC_NAMES
 from servicekit.runtime import ModelRuntime
@@ -90,7 +92,10 @@ def _data_rows(service: Trained, n: int) -> list[dict[str, Any]]:
     return [service.definition.request_model.body_from_record(r) for r in base_rows(X, n)]
 
 
-@pytest.mark.parametrize("name", ["bankchurn", "telecom"])
+BINARY = [s.name for s in registry().services if s.task == "binary"]
+
+
+@pytest.mark.parametrize("name", BINARY)
 def test_binary_decisions_use_the_tuned_threshold(
     name: str, trained_models: dict[str, Trained]
 ) -> None:
@@ -175,17 +180,32 @@ def test_bad_input_gets_a_readable_4xx_and_the_service_keeps_serving(
         assert api.post("/predict", json=good).status_code == 200, case
 
 
+def _boolean_fields(definition: ServiceDefinition) -> list[str]:
+    properties = definition.request_model.model_json_schema()["properties"]
+    return [
+        name
+        for name, schema in properties.items()
+        if {"type": "boolean"} in [schema, *schema.get("anyOf", [])]
+    ]
+
+
+# The services whose requests have a true/false field; the test takes the first.
+WITH_BOOLEAN = [s.name for s in registry().services if _boolean_fields(load_definition(s.name))]
+
+
+@pytest.mark.skipif(not WITH_BOOLEAN, reason="no registered service takes a true/false field")
 @pytest.mark.parametrize("value", [1, 0, "yes", "true"])
 def test_a_boolean_field_takes_only_true_or_false(
     value: object, trained_models: dict[str, Trained]
 ) -> None:
-    cars = trained_models["carvision"]
-    api = client(make_app(cars.definition, cars.runtime()))
-    good = examples(cars.definition)[0]
-    response = api.post("/predict", json=good | {"is_4wd": value})
+    service = trained_models[WITH_BOOLEAN[0]]
+    field = _boolean_fields(service.definition)[0]
+    api = client(make_app(service.definition, service.runtime()))
+    good = examples(service.definition)[0]
+    response = api.post("/predict", json=good | {field: value})
     assert response.status_code == 422, response.text
-    assert response.json()["message"] == "body: is_4wd: Input should be true or false"
-    assert api.post("/predict", json=good | {"is_4wd": False}).status_code == 200
+    assert response.json()["message"] == f"body: {field}: Input should be true or false"
+    assert api.post("/predict", json=good | {field: False}).status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -9,13 +9,18 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import Trained
+from registry import names
 from servicekit.artifacts import load_model, load_pipeline
-from servicekit.definition import Task
+from servicekit.definition import load_definition
 from servicekit.training.data import load_training_data
 from servicekit.training.train import predict_value
 from tests.helpers import client, make_app
 
 ROWS = 40
+# The services whose real files leave some features blank (not every dataset does).
+WITH_BLANKS = [n for n in names() if load_definition(n).dataset.optional_features]
+# The first one whose feature spec reads a blank as a known number.
+WITH_FILL = [n for n in WITH_BLANKS if load_definition(n).features.fill][:1]
 
 
 def _value(item: dict[str, Any]) -> float:
@@ -47,7 +52,7 @@ def test_training_keeps_every_row_whose_blanks_are_optional(service: Trained) ->
     assert set(report["missing"]) == set(optional), "the generator plants every real blank"
 
 
-@pytest.mark.parametrize("name", ["bankchurn", "carvision"])  # telecom's file has no blanks
+@pytest.mark.parametrize("name", WITH_BLANKS)
 def test_null_and_omitted_fields_predict_as_the_pipeline_does(
     name: str, trained_models: dict[str, Trained]
 ) -> None:
@@ -79,31 +84,36 @@ def test_null_and_omitted_fields_predict_as_the_pipeline_does(
         assert _value(single.json()) == expected[0]
 
 
+@pytest.mark.parametrize("name", WITH_FILL)
 def test_a_fill_in_the_feature_spec_reaches_the_model_on_both_paths(
-    trained_models: dict[str, Trained],
+    name: str, trained_models: dict[str, Trained]
 ) -> None:
-    """carvision's blank is_4wd means 0: a null row scores as the same row with 0, and as
-    the pipeline scores the blank row, so training and serving read the blank alike."""
-    service = trained_models["carvision"]
-    assert dict(service.definition.features.fill) == {"is_4wd": 0.0}
-    rows = _blanked(service).head(12)
-    zeros = rows.assign(is_4wd=0.0)
-    pipeline = load_pipeline(service.model_path)
+    """A blank that means a known number (vehicles_us: a blank is_4wd is 0): a null row
+    scores as the same row with that number, and as the pipeline scores the blank row, so
+    training and serving read the blank alike."""
+    service = trained_models[name]
     spec = service.definition.features
-    model, _ = load_model(service.model_path, "carvision", spec)
+    fill = dict(spec.fill)
+    assert set(fill) <= set(service.definition.dataset.optional_features)
+    rows = _blanked(service).head(12)
+    assert rows[list(fill)].isna().all().all()
+    filled = rows.assign(**fill)
+    pipeline = load_pipeline(service.model_path)
+    task = service.definition.task
+    model, _ = load_model(service.model_path, name, spec)
     blank = model.predict(spec, {c: rows[c].tolist() for c in rows.columns})
-    zero = model.predict(spec, {c: zeros[c].tolist() for c in zeros.columns})
-    np.testing.assert_array_equal(blank, zero)
-    np.testing.assert_array_equal(blank, predict_value(Task.REGRESSION, pipeline, rows))
-    np.testing.assert_array_equal(zero, predict_value(Task.REGRESSION, pipeline, zeros))
+    known = model.predict(spec, {c: filled[c].tolist() for c in filled.columns})
+    np.testing.assert_array_equal(blank, known)
+    np.testing.assert_array_equal(blank, predict_value(task, pipeline, rows))
+    np.testing.assert_array_equal(known, predict_value(task, pipeline, filled))
 
 
 def test_null_is_refused_for_a_feature_the_data_never_leaves_blank(
     service: Trained, api: TestClient
 ) -> None:
     required = service.definition.dataset.required_features
-    if service.definition.name == "telecom":
-        assert required == service.definition.features.inputs, "telecom takes no blanks"
+    if not service.definition.dataset.optional_features:
+        assert required == service.definition.features.inputs, "it takes no blanks"
     body = dict(service.definition.examples[0]) | {required[0]: None}
     response = api.post("/predict", json=body)
     assert response.status_code == 422

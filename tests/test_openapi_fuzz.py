@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Trained
+from registry import names
 from tests.helpers import running_service, venv_tool
 
 MAX_EXAMPLES = 25
@@ -47,7 +48,7 @@ def test_the_contract_holds_with_the_api_key_enforced(
 ) -> None:
     # With API_KEY set the document declares the scheme; `ignored_auth` then checks that a
     # request without the key, or with a wrong one, is refused.
-    trained = trained_models["bankchurn"]
+    trained = trained_models[names()[0]]
     with running_service(
         trained.definition, trained.model_path, LOG_LEVEL="WARNING", API_KEY="fuzz-key"
     ) as (_, base):

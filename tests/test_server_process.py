@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from conftest import Trained
+from registry import names
 from tests.helpers import examples, running_service
 
 pytestmark = pytest.mark.slow
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.slow
 def server(
     trained_models: dict[str, Trained],
 ) -> Iterator[tuple[subprocess.Popen[str], str, Trained]]:
-    trained = trained_models["bankchurn"]
+    trained = trained_models[names()[0]]
     with running_service(
         trained.definition, trained.model_path, GRACEFUL_SHUTDOWN_SECONDS="10"
     ) as (process, base):
@@ -33,7 +34,7 @@ def test_serves_predictions_and_logs_json_with_the_request_id(
     process, base, trained = server
     with httpx.Client(base_url=base, trust_env=False, timeout=5) as http:
         response = http.post(
-            "/bankchurn/predict",
+            f"/{trained.definition.name}/predict",
             json=examples(trained.definition)[0],
             headers={"x-request-id": "process-test-1"},
         )
@@ -52,7 +53,7 @@ def test_serves_predictions_and_logs_json_with_the_request_id(
     lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
     access = [e for e in lines if e.get("request_id") == "process-test-1"]
     assert access and access[0]["route"] == "/predict" and access[0]["status"] == 200
-    assert all(e["service"] == "bankchurn" for e in lines)
+    assert all(e["service"] == trained.definition.name for e in lines)
 
 
 def test_sigterm_lets_an_in_flight_request_finish(
@@ -98,7 +99,7 @@ def test_idle_connections_live_for_keep_alive_seconds(trained_models: dict[str, 
     """KEEP_ALIVE_SECONDS reaches uvicorn: an idle connection outlives uvicorn's own 5 s
     default (so a proxy that keeps idle connections 60 s closes them first), and the server
     does close it once the setting's time has passed."""
-    trained = trained_models["bankchurn"]
+    trained = trained_models[names()[0]]
     with (
         running_service(trained.definition, trained.model_path, KEEP_ALIVE_SECONDS="7") as (
             _,

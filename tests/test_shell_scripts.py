@@ -37,6 +37,33 @@ def test_no_early_exit_reader_in_a_pipefail_pipeline(path: Path) -> None:
     assert not found, 'read the whole output first (grep ... <<<"$(cmd)"):\n' + "\n".join(found)
 
 
+# `read -ra NAMES <<<"$(python3 -m registry names)"` exits as `read` does, not as the registry
+# does: a failed or empty answer leaves NAMES empty, and a loop over it silently does nothing.
+READS_REGISTRY = re.compile(r'read -ra (\w+) <<<"\$\(.*-m registry names\)"')
+
+
+def _unguarded_registry_reads(text: str) -> list[str]:
+    return [
+        match[1]
+        for match in READS_REGISTRY.finditer(text)
+        if f"[[ ${{#{match[1]}[@]}} -gt 0 ]] ||" not in text[match.end() :]
+    ]
+
+
+@pytest.mark.parametrize("path", SCRIPTS, ids=lambda p: str(p.relative_to(REPO)))
+def test_an_empty_answer_from_the_registry_stops_the_script(path: Path) -> None:
+    assert _unguarded_registry_reads(path.read_text()) == [], path.relative_to(REPO)
+
+
+def test_the_registry_read_check_sees_a_missing_guard() -> None:
+    read = 'read -ra names <<<"$(python3 -m registry names)"\n'
+    guard = '[[ ${#names[@]} -gt 0 ]] || { echo "no services" >&2; exit 2; }\n'
+    assert _unguarded_registry_reads(read + 'for s in "${names[@]}"; do :; done\n') == ["names"]
+    assert _unguarded_registry_reads(guard + read) == ["names"], "the guard must follow the read"
+    assert _unguarded_registry_reads(read + guard) == []
+    assert any(READS_REGISTRY.search(p.read_text()) for p in SCRIPTS), "the scripts read it"
+
+
 def test_the_check_sees_the_pattern() -> None:
     assert EARLY_EXIT_IN_PIPE.search('traefik version | grep -q "Version"')
     assert EARLY_EXIT_IN_PIPE.search("kind get clusters | grep -qx name")

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from registry import names
 from tests.helpers import uv_binary
 
 REPO = Path(__file__).resolve().parents[1]
@@ -33,23 +34,38 @@ def _pyenv_with_this_python(root: Path) -> Path:
     return bin_dir / f"python{VERSION}"
 
 
-def _list(*versions: str, **env: str) -> subprocess.CompletedProcess[str]:
+def _list(*versions: str, repo: Path = REPO, **env: str) -> subprocess.CompletedProcess[str]:
     base = {"HOME": os.environ.get("HOME", "/root"), "PATH": BARE_PATH, "UV": uv_binary()}
     return subprocess.run(
-        [str(REPO / "scripts/test-matrix.sh"), "--list", *versions],
+        [str(repo / "scripts/test-matrix.sh"), "--list", *versions],
         env=base | env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
 
 
 def test_an_interpreter_only_in_a_pyenv_versions_folder_is_found(tmp_path: Path) -> None:
-    """No Python on PATH; this one is found under PYENV_ROOT/versions, as pyenv installs it."""
+    """No Python on PATH; this one is found under PYENV_ROOT/versions, as pyenv installs it
+    (and, with no python3 on PATH, it also reads the registry's services)."""
     python = _pyenv_with_this_python(tmp_path)
     done = _list(VERSION, PYENV_ROOT=str(tmp_path), PATH=_bare_path(tmp_path))
     assert done.returncode == 0, done.stderr
     assert f"Python {VERSION} is {python}" in done.stdout
-    factors = ("kit", "bankchurn", "carvision", "telecom")
+    factors = ("kit", *names())
     envs = " ".join(f"py{VERSION.replace('.', '')}-{f}" for f in factors)
-    assert f"would run {envs}" in done.stdout
+    assert done.stdout.splitlines()[-1] == f"test-matrix: would run {envs}"
+
+
+def test_a_registry_without_services_stops_the_run_in_one_line(tmp_path: Path) -> None:
+    """A copy of the script and the registry beside an empty services.toml."""
+    repo = tmp_path / "repo"
+    (repo / "scripts").mkdir(parents=True)
+    shutil.copy2(REPO / "scripts/test-matrix.sh", repo / "scripts")
+    shutil.copytree(REPO / "registry", repo / "registry", ignore=shutil.ignore_patterns("tests"))
+    (repo / "services.toml").write_text("")
+    _pyenv_with_this_python(tmp_path)
+    done = _list(VERSION, repo=repo, PYENV_ROOT=str(tmp_path), PATH=_bare_path(tmp_path))
+    assert done.returncode == 2
+    assert "would run" not in done.stdout
+    assert done.stderr.splitlines()[-1].startswith("test-matrix: no services:"), done.stderr
 
 
 def test_listing_leaves_the_interpreter_links_of_a_real_run_alone(tmp_path: Path) -> None:

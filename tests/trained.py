@@ -1,10 +1,11 @@
 """The session's trained models: generated data, a real training run per service, MLflow store.
 
 `conftest.py` trains them once per session into a temporary directory. When
-`MLOPS_TRAINED_MODELS` names a directory, they are kept there and reused by later sessions:
-the mutation run (`mutation/run.py`) trains them once from the unmutated kit with
-`python -m tests.trained DIR`, so that thousands of short pytest sessions on mutated code
-load them instead of training again.
+`MLOPS_TRAINED_MODELS` names a directory, they are kept there and reused by later sessions,
+service by service: the mutation run (`mutation/run.py`) trains them once from the unmutated
+kit with `python -m tests.trained DIR`, so that thousands of short pytest sessions on mutated
+code load them instead of training again, and the fork test (scaffold/tests/test_fork.py)
+trains only the service it adds.
 """
 
 import json
@@ -13,16 +14,16 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from registry import names, registry
 from servicekit.definition import ServiceDefinition, load_definition
 from servicekit.runtime import ModelRuntime
 
-SERVICES = ("bankchurn", "carvision", "telecom")
-# Rows per training set: enough for the quality floors, small enough for a quick session.
-TRAIN_ROWS = {"bankchurn": 8_000, "carvision": 12_000, "telecom": 3_214}
+SERVICES = names()
+# Rows per training set (`test_rows` of services.toml): enough for the quality floors, small
+# enough for a quick session.
+TRAIN_ROWS = {s.name: s.test_rows for s in registry().services}
 SEED = 7
 CACHE_ENV = "MLOPS_TRAINED_MODELS"
-# Written last, so a directory whose training was interrupted is trained again.
-COMPLETE_MARKER = "trained.json"
 
 
 @dataclass(frozen=True)
@@ -44,42 +45,45 @@ def store_uri(root: Path) -> str:
     return f"sqlite:///{root / 'mlflow' / 'mlflow.db'}"
 
 
-def train_all(root: Path) -> dict[str, Trained]:
-    """Generate data and train every service into `root`, tracking into the current MLflow URI."""
+def _marker(root: Path, name: str) -> Path:
+    """Written last for each service, so one whose training was interrupted trains again."""
+    return root / f"{name}.trained.json"
+
+
+def train_missing(root: Path) -> dict[str, Trained]:
+    """Every service's model in `root`: those trained there before are loaded, the others
+    generated and trained, tracking into the current MLflow URI."""
     from servicekit.training.data import write_generated
     from servicekit.training.train import TrainConfig, train
 
-    out: dict[str, Trained] = {}
+    out = load_trained(root)
     cwd = Path.cwd()
     store = Path(os.environ["MLFLOW_TRACKING_URI"].removeprefix("sqlite:///")).parent
     store.mkdir(parents=True, exist_ok=True)
     # MLflow puts run artifacts under ./mlruns of a sqlite store: keep them beside the store.
     os.chdir(store)
     try:
-        for name in SERVICES:
+        for name in (n for n in SERVICES if n not in out):
             definition = load_definition(name)
             data = write_generated(definition, TRAIN_ROWS[name], SEED, root / f"{name}.csv")
             result = train(
                 definition, TrainConfig(data=data, out_dir=root / name, seed=SEED, cv_folds=3)
             )
             out[name] = Trained(definition, data, result.model_path, result.metadata)
+            _marker(root, name).write_text(json.dumps({"rows": TRAIN_ROWS[name]}) + "\n")
     finally:
         os.chdir(cwd)
-    (root / COMPLETE_MARKER).write_text(
-        json.dumps({name: str(t.model_path) for name, t in out.items()}, indent=2) + "\n"
-    )
-    return out
+    return {name: out[name] for name in SERVICES}
 
 
-def load_all(root: Path) -> dict[str, Trained] | None:
-    """The models a completed `train_all(root)` left, or None if it never completed there."""
-    marker = root / COMPLETE_MARKER
-    if not marker.is_file():
-        return None
-    model_paths = json.loads(marker.read_text())
+def load_trained(root: Path) -> dict[str, Trained]:
+    """The models of the services whose training completed in `root` (with today's rows)."""
     out: dict[str, Trained] = {}
     for name in SERVICES:
-        model_path = Path(model_paths[name])
+        marker = _marker(root, name)
+        if not marker.is_file() or json.loads(marker.read_text()) != {"rows": TRAIN_ROWS[name]}:
+            continue
+        model_path = root / name / "model.npz"
         metadata = json.loads(model_path.with_name("metadata.json").read_text())
         out[name] = Trained(load_definition(name), root / f"{name}.csv", model_path, metadata)
     return out
@@ -92,7 +96,7 @@ def main(argv: list[str]) -> int:
     root = Path(argv[0]).resolve()
     os.environ["MLFLOW_TRACKING_URI"] = store_uri(root)
     os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
-    trained = load_all(root) or train_all(root)
+    trained = train_missing(root)
     print(f"trained models for {', '.join(trained)} in {root}")
     return 0
 

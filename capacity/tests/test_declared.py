@@ -6,8 +6,7 @@ import pytest
 
 from capacity import declared
 from capacity.declared import DeclarationError, cpu_cores, memory_mib
-
-SERVICES = ("bankchurn", "carvision", "telecom")
+from registry import names
 
 
 def test_every_instance_type_an_environment_declares_has_a_price() -> None:
@@ -29,8 +28,8 @@ def test_the_environments_are_read_from_their_tfvars() -> None:
 
 
 def test_the_prod_overlay_gives_every_api_its_requests_and_hpa() -> None:
-    apis, others = declared.deployments(SERVICES)
-    assert set(apis) == set(SERVICES)
+    apis, others = declared.deployments(names())
+    assert set(apis) == set(names())
     for api in apis.values():
         assert 0 < api.resources.cpu_request <= (api.resources.cpu_limit or 1)
         assert 0 < api.cpu_target <= 1
@@ -57,7 +56,7 @@ def _overlay(tmp_path: Path, container_resources: str, hpa_metric: str) -> Path:
     (tmp_path / "api.yaml").write_text(
         f"""apiVersion: apps/v1
 kind: Deployment
-metadata: {{name: bankchurn}}
+metadata: {{name: alpha}}
 spec:
   selector: {{matchLabels: {{app: b}}}}
   template:
@@ -73,9 +72,9 @@ spec:
 ---
 apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
-metadata: {{name: bankchurn}}
+metadata: {{name: alpha}}
 spec:
-  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: bankchurn}}
+  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: alpha}}
   maxReplicas: 4
   metrics: [{hpa_metric}]
 """
@@ -95,8 +94,8 @@ def test_a_pods_requests_sum_over_its_containers(tmp_path: Path) -> None:
     overlay = _overlay(
         tmp_path, "{requests: {cpu: 250m, memory: 192Mi}, limits: {cpu: '1'}}", CPU_70
     )
-    apis, _ = declared.deployments(("bankchurn",), overlay)
-    api = apis["bankchurn"]
+    apis, _ = declared.deployments(("alpha",), overlay)
+    api = apis["alpha"]
     assert api.resources.cpu_request == pytest.approx(0.3)
     assert api.resources.cpu_limit == pytest.approx(1.5)
     assert api.resources.memory_request_mib == pytest.approx(192 + 1024)
@@ -105,8 +104,8 @@ def test_a_pods_requests_sum_over_its_containers(tmp_path: Path) -> None:
 
 def test_a_container_without_a_cpu_limit_leaves_the_pod_unlimited(tmp_path: Path) -> None:
     overlay = _overlay(tmp_path, "{requests: {cpu: 250m, memory: 192Mi}}", CPU_70)
-    apis, _ = declared.deployments(("bankchurn",), overlay)
-    assert apis["bankchurn"].resources.cpu_limit is None
+    apis, _ = declared.deployments(("alpha",), overlay)
+    assert apis["alpha"].resources.cpu_limit is None
 
 
 @pytest.mark.parametrize(
@@ -116,7 +115,7 @@ def test_a_container_without_a_cpu_limit_leaves_the_pod_unlimited(tmp_path: Path
         (
             "{requests: {cpu: 250m, memory: 192Mi}}",
             _metric("memory"),
-            "HPA bankchurn has no CPU utilization target",
+            "HPA alpha has no CPU utilization target",
         ),
     ],
 )
@@ -124,13 +123,13 @@ def test_declarations_the_report_cannot_use_are_named(
     tmp_path: Path, resources: str, metric: str, message: str
 ) -> None:
     with pytest.raises(DeclarationError, match=message):
-        declared.deployments(("bankchurn",), _overlay(tmp_path, resources, metric))
+        declared.deployments(("alpha",), _overlay(tmp_path, resources, metric))
 
 
 def test_an_api_the_overlay_does_not_deploy_is_named(tmp_path: Path) -> None:
     overlay = _overlay(tmp_path, "{requests: {cpu: 250m, memory: 192Mi}}", CPU_70)
-    with pytest.raises(DeclarationError, match="deploys no telecom"):
-        declared.deployments(("bankchurn", "telecom"), overlay)
+    with pytest.raises(DeclarationError, match="deploys no beta"):
+        declared.deployments(("alpha", "beta"), overlay)
 
 
 GROUP = '{ instance_types = ["t3.small"], min_size = 0, max_size = 2, desired_size = 1 }'

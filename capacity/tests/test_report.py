@@ -6,17 +6,20 @@ from pathlib import Path
 import pytest
 
 from capacity import measure, report
+from registry import names, registry
 from tests.trained import Trained
 
 pytestmark = pytest.mark.slow
+# The smallest model of services.toml: the quickest server to measure.
+SERVICE = min(registry().services, key=lambda s: s.rows).name
 
 
 def test_the_ladder_measures_a_real_server_within_one_core(
     trained_models: dict[str, Trained],
 ) -> None:
-    model = trained_models["telecom"].model_path
+    model = trained_models[SERVICE].model_path
     cores = os.sched_getaffinity(0)
-    rungs = measure.ladder("telecom", model, target_ms=1e9, seconds=0.5, rungs=(1, 4))
+    rungs = measure.ladder(SERVICE, model, target_ms=1e9, seconds=0.5, rungs=(1, 4))
     assert os.sched_getaffinity(0) == cores  # the client's pinning ends with the ladder
     assert [r.connections for r in rungs] == [1, 4]
     for rung in rungs:
@@ -30,11 +33,11 @@ def test_the_ladder_measures_a_real_server_within_one_core(
 def test_the_ladder_stops_at_the_first_rung_over_the_target(
     trained_models: dict[str, Trained],
 ) -> None:
-    model = trained_models["telecom"].model_path
-    rungs = measure.ladder("telecom", model, target_ms=1e-6, seconds=0.3, rungs=(1, 4, 16))
+    model = trained_models[SERVICE].model_path
+    rungs = measure.ladder(SERVICE, model, target_ms=1e-6, seconds=0.3, rungs=(1, 4, 16))
     assert [r.connections for r in rungs] == [1]
     with pytest.raises(RuntimeError, match="one connection misses the 1e-06 ms target"):
-        measure.summarise("telecom", rungs, target_ms=1e-6)
+        measure.summarise(SERVICE, rungs, target_ms=1e-6)
 
 
 def test_summarise_takes_the_best_rung_within_and_the_costliest_cpu() -> None:
@@ -52,11 +55,11 @@ def test_summarise_takes_the_best_rung_within_and_the_costliest_cpu() -> None:
 def test_make_capacity_prints_both_tables(
     trained_models: dict[str, Trained], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    root = trained_models["telecom"].model_path.parents[1]
-    args = ["--model-dir", str(root), "--seconds", "0.3", "--services", "telecom", "--peak", "500"]
+    root = trained_models[SERVICE].model_path.parents[1]
+    args = ["--model-dir", str(root), "--seconds", "0.3", "--services", SERVICE, "--peak", "500"]
     assert report.main(args) == 0
     out = capsys.readouterr().out
-    assert "| telecom |" in out and "replicas for 500 req/s" in out
+    assert f"| {SERVICE} |" in out and "replicas for 500 req/s" in out
     for environment in ("dev", "staging", "prod"):
         assert f"| {environment} |" in out
     assert "prices: capacity/prices.toml, written" in out
@@ -65,12 +68,12 @@ def test_make_capacity_prints_both_tables(
 def test_a_model_the_server_cannot_load_is_one_line_and_exit_1(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (tmp_path / "telecom").mkdir()
-    (tmp_path / "telecom" / "model.npz").write_bytes(b"not a model")
-    args = ["--model-dir", str(tmp_path), "--services", "telecom", "--seconds", "0.3"]
+    (tmp_path / SERVICE).mkdir()
+    (tmp_path / SERVICE / "model.npz").write_bytes(b"not a model")
+    args = ["--model-dir", str(tmp_path), "--services", SERVICE, "--seconds", "0.3"]
     assert report.main(args) == 1
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and err.startswith("capacity: telecom: ")
+    assert len(err.splitlines()) == 1 and err.startswith(f"capacity: {SERVICE}: ")
 
 
 @pytest.mark.parametrize(
@@ -79,7 +82,11 @@ def test_a_model_the_server_cannot_load_is_one_line_and_exit_1(
         (["--peak", "0"], "capacity: --peak and --seconds must be positive numbers"),
         (["--peak", "nan"], "capacity: --peak and --seconds must be positive numbers"),
         (["--seconds", "inf"], "capacity: --peak and --seconds must be positive numbers"),
-        (["--model-dir", "/nonexistent"], "capacity: no model at /nonexistent/bankchurn/model.npz"),
+        # Every registered service by default, the first one checked first.
+        (
+            ["--model-dir", "/nonexistent"],
+            f"capacity: no model at /nonexistent/{names()[0]}/model.npz",
+        ),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(

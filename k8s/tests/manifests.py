@@ -9,11 +9,12 @@ from typing import Any
 
 import yaml
 
+from registry import names
 from tests.helpers import venv_tool
 
 K8S_DIR = Path(__file__).resolve().parents[1]
 REPO = K8S_DIR.parent
-SERVICES = ("bankchurn", "carvision", "telecom")
+SERVICES = names()
 
 # Everything that gets applied to a cluster, by a short name.
 KUSTOMIZATIONS = {

@@ -59,12 +59,17 @@ def _ports(obj: Obj) -> dict[str, int]:
     return {p["name"]: p["containerPort"] for c in containers(pod_spec(obj)) for p in c["ports"]}
 
 
-def test_the_eight_manifests_exist() -> None:
+def test_the_manifests_exist() -> None:
     base = REPO / "k8s" / "base"
-    for name in ("namespace", "storage", "ingress"):
+    for name in ("namespace", "storage"):
         assert (base / f"{name}.yaml").is_file()
-    for name in (*SERVICES, "prometheus", "grafana"):
+    for name in ("prometheus", "grafana"):
         assert (base / f"{name}-deployment.yaml").is_file()
+    # One generated file per service of services.toml, plus the routes, all listed.
+    listed = yaml.safe_load((base / "services" / "kustomization.yaml").read_text())["resources"]
+    assert listed == [*(f"{name}.yaml" for name in SERVICES), "routes.yaml"]
+    for name in listed:
+        assert (base / "services" / name).is_file(), name
 
 
 def test_deployment_selectors_match_their_pods(objs: list[Obj]) -> None:

@@ -11,6 +11,7 @@ import yaml
 
 from k8s.tests.manifests import (
     KUSTOMIZATIONS,
+    SERVICES,
     Obj,
     pod_spec,
     render,
@@ -59,7 +60,7 @@ def test_every_pod_template_meets_the_restricted_profile(name: str) -> None:
     ],
 )
 def test_the_checker_catches_each_violation(mutate: object, expected: str) -> None:
-    api = next(w for w in workloads(render("kind")) if w["metadata"]["name"] == "bankchurn")
+    api = next(w for w in workloads(render("kind")) if w["metadata"]["name"] == SERVICES[0])
     spec = copy.deepcopy(pod_spec(api))
     mutate(spec)  # type: ignore[operator]
     assert any(expected in p for p in restricted_violations(spec))

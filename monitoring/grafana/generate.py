@@ -1,18 +1,23 @@
 """Generate the Grafana dashboards: one overview and one per service, from one definition.
 
-    python monitoring/grafana/generate.py          # rewrite dashboards/*.json
-    python monitoring/grafana/generate.py --check  # exit 1 if a committed file is stale
+From the repository root (the services are those of services.toml, read by `registry`):
 
-Only standard library: it runs before any project environment exists.
+    python -m monitoring.grafana.generate          # rewrite dashboards/*.json
+    python -m monitoring.grafana.generate --check  # exit 1 if a committed file is stale
+
+`make generate` writes them too, with every other file derived from the registry. Only
+standard library: it runs before any project environment exists.
 """
 
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-SERVICES = ("bankchurn", "carvision", "telecom")
+from registry.services import names
+
 DATASOURCE = {"type": "prometheus", "uid": "prometheus"}
 OUT_DIR = Path(__file__).parent / "dashboards"
 # The HPAs target 70% of each pod's CPU request; every pod publishes its own request
@@ -24,7 +29,12 @@ PSI_ALERT = 0.2
 
 
 def target(expr: str, legend: str, ref: str, instant: bool = False) -> dict[str, Any]:
-    out = {"datasource": DATASOURCE, "expr": expr, "legendFormat": legend, "refId": ref}
+    out: dict[str, Any] = {
+        "datasource": DATASOURCE,
+        "expr": expr,
+        "legendFormat": legend,
+        "refId": ref,
+    }
     if instant:
         out |= {"instant": True, "range": False, "format": "table"}
     return out
@@ -251,13 +261,14 @@ def dashboard(
     }
 
 
-def render() -> dict[str, str]:
+def render(services: Sequence[str]) -> dict[str, str]:
+    """File name -> JSON text of the overview and of each service's dashboard."""
     boards = {
         "overview.json": dashboard(
             "mlops-overview", "MLOps platform overview", overview(), ["overview"]
         )
     }
-    for name in SERVICES:
+    for name in services:
         boards[f"{name}.json"] = dashboard(
             f"mlops-{name}", f"MLOps service: {name}", service_dashboard(name), [name]
         )
@@ -271,7 +282,7 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="fail if committed files are stale")
     args = parser.parse_args()
     stale = []
-    for file, text in render().items():
+    for file, text in render(names()).items():
         path = OUT_DIR / file
         if args.check:
             if not path.is_file() or path.read_text() != text:

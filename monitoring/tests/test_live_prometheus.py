@@ -19,6 +19,7 @@ import yaml
 
 from conftest import Trained
 from monitoring.tests.conftest import PROMETHEUS_DIR, dashboard_exprs
+from registry import names
 from servicekit.drift import PSI_THRESHOLD
 from servicekit.training.data import load_training_data
 from tests.helpers import examples, free_port, running_service, wait_until
@@ -112,7 +113,7 @@ def test_targets_up_rules_loaded_and_every_dashboard_query_has_data(
         def all_targets_up() -> bool:
             targets = http.get("/api/v1/targets").json()["data"]["activeTargets"]
             services = {t["labels"].get("service") for t in targets if t["health"] == "up"}
-            return {"bankchurn", "carvision", "telecom"} <= services
+            return set(names()) <= services
 
         wait_until(all_targets_up, 30, "all service targets up")
 

@@ -1,10 +1,13 @@
 """The mutation run's bookkeeping: the equivalent list, the score and its one line."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
+from mutation import run
 from mutation.run import (
     MODULES,
     ROOT,
@@ -15,6 +18,7 @@ from mutation.run import (
     score,
     stale_entries,
 )
+from registry import names
 
 RUNTIME = "servicekit.runtime.xǁModelRuntimeǁpredict__mutmut_"
 DATA = "servicekit.training.data.x_file_sha256__mutmut_"
@@ -97,3 +101,21 @@ def test_listed_mutants_that_no_longer_exist_are_reported() -> None:
 def test_the_weekly_workflow_mutates_every_module() -> None:
     workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "mutation.yml").read_text())
     assert workflow["jobs"]["mutation"]["strategy"]["matrix"]["module"] == list(MODULES)
+
+
+def test_the_stage_holds_every_service_suite_and_what_they_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stage = tmp_path / "stage"
+    monkeypatch.setattr(run, "STAGE", stage)
+    run.stage(("runtime.py",))
+    for name in names():
+        assert list((stage / "tests" / "services" / name).glob("test_*.py")), name
+    # Run from the stage as mutmut does: the test helpers find the registry there.
+    done = subprocess.run(
+        [sys.executable, "-c", "import registry.services as r, tests.trained as t; "
+         "print(r.REGISTRY_FILE); print(*t.SERVICES)"],
+        cwd=stage, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [str(stage / "services.toml"), " ".join(names())]

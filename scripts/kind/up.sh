@@ -19,7 +19,6 @@ MODEL_DIR=${MODEL_DIR:-models}
 KIND_MIN_CPUS=${KIND_MIN_CPUS:-2}
 STATE_DIR=.kind
 NAMESPACE=mlops
-SERVICES=(bankchurn carvision telecom)
 CONTEXT=kind-$KIND_CLUSTER
 export PATH="$BIN_DIR:$PATH"
 
@@ -84,6 +83,9 @@ docker info >/dev/null 2>&1 || die "Docker is installed but no engine answers: s
 read -r ncpu cgroup < <(docker info --format '{{.NCPU}} {{.CgroupVersion}}')
 ((ncpu >= KIND_MIN_CPUS)) || die "the Docker engine has $ncpu CPU(s); the platform on kind needs $KIND_MIN_CPUS (give Docker more CPUs)"
 [[ $cgroup == 2 ]] || die "the Docker engine runs on cgroup v$cgroup; kind's Kubernetes 1.37 node needs cgroup v2 (on this host use make hostcluster-up)"
+# The services, in order, from the registry (services.toml; python3 3.11+, standard library).
+read -ra SERVICES <<<"$(python3 -m registry names)"
+[[ ${#SERVICES[@]} -gt 0 ]] || die "no services: 'python3 -m registry names' printed nothing (needs python3 3.11+ on PATH)"
 
 step "installing kind $KIND_VERSION and kubectl $KUBECTL_VERSION into $BIN_DIR (unless on PATH)"
 install_tool kind "$KIND_VERSION" \
@@ -169,9 +171,10 @@ GATEWAY_URL=http://127.0.0.1:$GATEWAY_PORT
 ENV
 
 step "ready"
+names=$(IFS=,; echo "${SERVICES[*]}")
 cat <<DONE
-  APIs (Ingress)      http://127.0.0.1:$INGRESS_PORT/{bankchurn,carvision,telecom}/docs
-  APIs (Gateway API)  http://127.0.0.1:$GATEWAY_PORT/{bankchurn,carvision,telecom}/docs
+  APIs (Ingress)      http://127.0.0.1:$INGRESS_PORT/{$names}/docs
+  APIs (Gateway API)  http://127.0.0.1:$GATEWAY_PORT/{$names}/docs
   Grafana             kubectl --context $CONTEXT -n $NAMESPACE port-forward svc/grafana 3000
                       user/password: kubectl --context $CONTEXT -n $NAMESPACE get secret grafana-admin -o jsonpath='{.data.admin-password}' | base64 -d
   Prometheus          kubectl --context $CONTEXT -n $NAMESPACE port-forward svc/prometheus 9090

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from registry import names
 from terraform.tests.conftest import Terraform, copy_terraform
 from tests.helpers import free_port, venv_tool, wait_until
 
@@ -163,7 +164,7 @@ def _policies_read_back(state: dict[str, Any], aws: dict[str, str]) -> None:
         assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
     repositories = _instances(state, "aws_ecr_repository")
-    assert len(repositories) == 3
+    assert len(repositories) == len(names())  # one per service of services.toml
     for repository in repositories:
         text = ecr.get_lifecycle_policy(repositoryName=repository["name"])["lifecyclePolicyText"]
         rules = json.loads(text)["rules"]
@@ -484,12 +485,12 @@ def _fill_with_data(aws: dict[str, str], state: dict[str, Any]) -> tuple[str, li
     s3, ecr = _client(aws, "s3"), _client(aws, "ecr")
     (bucket,) = [b["bucket"] for b in _instances(state, "aws_s3_bucket")]
     _allow_under_moto(aws, bucket)
-    for service in ("bankchurn", "carvision", "telecom"):
+    for service in names():
         s3.put_object(Bucket=bucket, Key=f"models/{service}/model.joblib", Body=b"model")
     repositories = [r["name"] for r in _instances(state, "aws_ecr_repository")]
     for name in repositories:
         ecr.put_image(repositoryName=name, imageManifest=OCI_MANIFEST, imageTag="v1")
-    assert len(s3.list_object_versions(Bucket=bucket)["Versions"]) == 3
+    assert len(s3.list_object_versions(Bucket=bucket)["Versions"]) == len(names())
     return bucket, repositories
 
 
@@ -497,13 +498,13 @@ def test_dev_applies_and_destroys_with_data_in_its_bucket_and_repositories(
     terraform: Terraform, tmp_path: Path, aws: dict[str, str]
 ) -> None:
     dev = _local_state_root(tmp_path, "dev")
-    names = ("-var", "project=teardown")  # apart from the other tests' resources on this moto
+    project = ("-var", "project=teardown")  # apart from the other tests' resources on this moto
     terraform.run(dev, "init", "-input=false", **aws)
-    terraform.run(dev, "apply", "-auto-approve", "-input=false", *APPLY_VARS, *names, **aws)
+    terraform.run(dev, "apply", "-auto-approve", "-input=false", *APPLY_VARS, *project, **aws)
     bucket, repositories = _fill_with_data(aws, json.loads((dev / "terraform.tfstate").read_text()))
-    assert len(repositories) == 3
+    assert len(repositories) == len(names())  # one per service of services.toml
 
-    terraform.run(dev, "destroy", "-auto-approve", "-input=false", *APPLY_VARS, *names, **aws)
+    terraform.run(dev, "destroy", "-auto-approve", "-input=false", *APPLY_VARS, *project, **aws)
     s3, ecr = _client(aws, "s3"), _client(aws, "ecr")
     assert bucket not in {b["Name"] for b in s3.list_buckets()["Buckets"]}
     left = {r["repositoryName"] for r in ecr.describe_repositories()["repositories"]}
@@ -514,18 +515,19 @@ def test_prod_refuses_to_destroy_its_artifacts(
     terraform: Terraform, tmp_path: Path, aws: dict[str, str]
 ) -> None:
     prod = _local_state_root(tmp_path, "prod")
-    names = ("-var", "project=keepsafe")
+    project = ("-var", "project=keepsafe")
     terraform.run(prod, "init", "-input=false", **aws)
-    terraform.run(prod, "apply", "-auto-approve", "-input=false", *APPLY_VARS, *names, **aws)
+    terraform.run(prod, "apply", "-auto-approve", "-input=false", *APPLY_VARS, *project, **aws)
     bucket, _ = _fill_with_data(aws, json.loads((prod / "terraform.tfstate").read_text()))
     done = terraform.run(
-        prod, "destroy", "-auto-approve", "-input=false", "-no-color", *APPLY_VARS, *names,
+        prod, "destroy", "-auto-approve", "-input=false", "-no-color", *APPLY_VARS, *project,
         check=False, **aws,
     )  # fmt: skip
     assert done.returncode != 0
     assert "Instance cannot be destroyed" in done.stderr
     s3 = _client(aws, "s3")
-    assert len(s3.list_object_versions(Bucket=bucket)["Versions"]) == 3, "prod data was touched"
+    versions = s3.list_object_versions(Bucket=bucket)["Versions"]
+    assert len(versions) == len(names()), "prod data was touched"
 
 
 @pytest.mark.parametrize("force_destroy", [False, True])

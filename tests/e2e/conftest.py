@@ -20,6 +20,7 @@ from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
+from registry import names
 from tests.e2e.cluster import NAMESPACE, REPO, Target, absent_components
 
 
@@ -122,7 +123,10 @@ def api_headers(core: client.CoreV1Api) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def report() -> Iterator[dict[str, Any]]:
     """Figures the tests record; written as JSON when the session ends (E2E_REPORT)."""
-    figures: dict[str, Any] = {"started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    figures: dict[str, Any] = {
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "services": list(names()),
+    }
     yield figures
     path = Path(os.environ.get("E2E_REPORT", REPO / ".kind" / "e2e-report.json"))
     path.parent.mkdir(parents=True, exist_ok=True)

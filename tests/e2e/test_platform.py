@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 
+from registry import names
 from servicekit.definition import load_definition
 from tests.e2e.cluster import (
     NAMESPACE,
@@ -18,7 +19,7 @@ from tests.e2e.cluster import (
 )
 from tests.e2e.conftest import secret_value
 
-SERVICES = ("bankchurn", "carvision", "telecom")
+SERVICES = names()
 DEPLOYMENTS = (*SERVICES, "prometheus", "grafana")
 
 
@@ -86,11 +87,13 @@ def test_each_prefix_reaches_its_service(
 
 def test_unknown_paths_get_404_from_the_gateway(target: Target) -> None:
     """Every API response carries X-Request-ID; a 404 without it came from Traefik, so a
-    prefix that merely starts like a service's (/bankchurnx) never reaches that service."""
+    prefix that merely starts like a service's (its name and a letter, or a suffix after a
+    dash) never reaches that service."""
+    first, last = SERVICES[0], SERVICES[-1]
     with http() as web:
         for via, base in _routes(target):
-            assert "x-request-id" in web.get(f"{base}/bankchurn/health").headers, via
-            for path in ("/", "/nope", "/bankchurnx/health", "/telecom-v2/ready"):
+            assert "x-request-id" in web.get(f"{base}/{first}/health").headers, via
+            for path in ("/", "/nope", f"/{first}x/health", f"/{last}-v2/ready"):
                 response = web.get(f"{base}{path}")
                 assert response.status_code == 404, f"{via} {path}"
                 assert "x-request-id" not in response.headers, f"{via} {path} reached an API"
@@ -123,7 +126,7 @@ def test_cluster_dns_resolves_a_service_from_an_api_pod(
     name = f"prometheus.{NAMESPACE}.svc.cluster.local"
     done = _python_in(
         target,
-        _running_pod(core, "bankchurn"),
+        _running_pod(core, SERVICES[0]),
         f"import socket; print(socket.gethostbyname({name!r}))",
     )
     assert done.returncode == 0, done.stderr
@@ -133,16 +136,16 @@ def test_cluster_dns_resolves_a_service_from_an_api_pod(
 def test_network_policies_are_enforced(target: Target, core: client.CoreV1Api) -> None:
     """default-deny-all: an API pod cannot open a connection to another API, while the same
     connection from the ingress controller's side works (the routing tests)."""
-    telecom = _running_pod(core, "telecom")
+    other = _running_pod(core, SERVICES[-1])
     code = (
         "import socket, sys\n"
         "try:\n"
-        f"    socket.create_connection(({telecom.status.pod_ip!r}, 8000), timeout=5)\n"
+        f"    socket.create_connection(({other.status.pod_ip!r}, 8000), timeout=5)\n"
         "except OSError as exc:\n"
         "    sys.exit(f'blocked: {exc}')\n"
         "print('connected')"
     )
-    done = _python_in(target, _running_pod(core, "bankchurn"), code)
+    done = _python_in(target, _running_pod(core, SERVICES[0]), code)
     assert done.returncode == 1 and "blocked" in done.stderr, done.stdout + done.stderr
 
 

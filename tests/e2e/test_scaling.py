@@ -1,16 +1,25 @@
 """Under real load through the ingress: the HPA scales out, and a rolling restart drops
 nothing. Each load is bounded in requests and time and stops by itself."""
 
+import os
 import time
 from datetime import UTC, datetime
 from typing import Any
 
 from kubernetes import client
 
+from registry import names, registry
 from servicekit.definition import load_definition
 from tests.e2e.cluster import NAMESPACE, Load, Target, wait_for
 
-SCALED = "bankchurn"
+# The service E2E_SCALED_SERVICE names (make hostcluster-e2e-fork scales the one it added),
+# else the first of services.toml whose HPA can scale out; and another one to restart (the
+# last, so that the restart does not meet the scaled service's leftover pods).
+SCALED = os.environ.get("E2E_SCALED_SERVICE") or next(
+    s.name for s in registry().services if s.hpa.max > s.hpa.min
+)
+assert SCALED in names(), f"E2E_SCALED_SERVICE={SCALED} is not in services.toml"
+RESTARTED = next((n for n in reversed(names()) if n != SCALED), SCALED)
 BATCH_ROWS = 200  # batch requests spend CPU in the model, not in HTTP: the HPA sees it fast
 SCALE_OUT_SECONDS = 420  # metrics-server (15 s) + HPA sync (15 s) + pod start, with margin
 # The overlay's scale-down window, then at most half the pods a minute (base policy): from
@@ -100,7 +109,7 @@ def test_rolling_restart_under_load_drops_no_request(
     api_headers: dict[str, str],
     report: dict[str, Any],
 ) -> None:
-    service = "telecom"
+    service = RESTARTED
     url = f"{target.ingress_url}/{service}/predict"
     body = dict(load_definition(service).examples[0])
     before = apps.read_namespaced_deployment(service, NAMESPACE)

@@ -53,9 +53,9 @@ def test_artifacts_are_readable_by_other_users(tmp_path: Path) -> None:
 
 
 def test_an_artifact_of_another_service_is_refused(tmp_path: Path) -> None:
-    path = save_artifact(tmp_path, {}, _model(), {"service": "carvision"})
-    with pytest.raises(ArtifactError, match="belongs to 'carvision', not 'telecom'"):
-        load_model(path, "telecom", SPEC)
+    path = save_artifact(tmp_path, {}, _model(), {"service": "cars"})
+    with pytest.raises(ArtifactError, match="belongs to 'cars', not 'svc'"):
+        load_model(path, "svc", SPEC)
 
 
 def test_missing_or_corrupt_files_are_reported(tmp_path: Path) -> None:

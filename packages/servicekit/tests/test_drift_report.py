@@ -91,7 +91,7 @@ def _metadata_without(churn: Trained, tmp_path: Path, key: str, **changes: Any) 
     ("key", "changes", "message"),
     [
         ("reference", {}, "has no reference distributions (retrain the model)"),
-        ("", {"service": "telecom"}, "belongs to 'telecom', not 'bankchurn'"),
+        ("", {"service": "other"}, "belongs to 'other', not 'bankchurn'"),
         ("", {"reference": {"rows": 1}}, "malformed reference profile: KeyError: 'features'"),
     ],
 )

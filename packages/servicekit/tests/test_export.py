@@ -13,8 +13,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
 
 from conftest import Trained
+from registry import registry
 from servicekit.artifacts import load_model, load_pipeline
-from servicekit.definition import load_definition
 from servicekit.scoring import ScoringModel
 from servicekit.training.data import load_training_data
 from servicekit.training.export import check_export, export_pipeline
@@ -37,6 +37,26 @@ def _predict(model: ScoringModel, service: Trained, X: pd.DataFrame) -> np.ndarr
     return model.predict(spec, {c: X[c].tolist() for c in spec.inputs})
 
 
+def _blanks(service: Trained, kind: str) -> list[str]:
+    """The inputs of this kind that the service's data may leave blank."""
+    optional = service.definition.dataset.optional_features
+    return [c for c in optional if service.definition.features.kinds.get(c) == kind]
+
+
+def _first(
+    trained_models: dict[str, Trained], what: str, *, task: str = "", **blanks: bool
+) -> Trained:
+    """The first service of services.toml of that task whose inputs may (True) or may not
+    (False) be blank for each kind given, else the test is skipped."""
+    for entry in registry().services:
+        service = trained_models[entry.name]
+        if (not task or entry.task == task) and all(
+            bool(_blanks(service, kind)) == wanted for kind, wanted in blanks.items()
+        ):
+            return service
+    pytest.skip(f"no registered service {what}")
+
+
 # Around the row block (256) and the sizes the API sees: one row, a pair, small and large batches.
 @pytest.mark.parametrize("rows", [1, 2, 16, 17, 256, 257, 700, 1000])
 def test_served_model_equals_pipeline_bit_for_bit(service: Trained, rows: int) -> None:
@@ -49,13 +69,17 @@ def test_served_model_equals_pipeline_bit_for_bit(service: Trained, rows: int) -
 def test_unknown_categories_and_missing_values_match_the_pipeline(
     trained_models: dict[str, Trained],
 ) -> None:
-    service = trained_models["carvision"]
+    service = _first(
+        trained_models, "has blank numeric and categorical inputs", numeric=True, categorical=True
+    )
+    numeric, categorical = _blanks(service, "numeric"), _blanks(service, "categorical")
+    category = service.definition.features.categorical[0]
     pipeline = load_pipeline(service.model_path)
     X = _frame(service).head(8).copy()
-    X.loc[0, "model"] = "never seen model"
-    X.loc[1, ["model_year", "odometer", "cylinders"]] = np.nan
-    X.loc[2, "paint_color"] = np.nan
-    X.loc[3, ["model", "paint_color", "model_year"]] = ["another unknown", np.nan, np.nan]
+    X.loc[0, category] = "never seen category"
+    X.loc[1, numeric] = np.nan
+    X.loc[2, categorical] = np.nan
+    X.loc[3, [category, categorical[0], numeric[0]]] = ["another unknown", np.nan, np.nan]
     expected = predict_value(service.definition.task, pipeline, X)
     for rows in (slice(0, 1), slice(1, 2), slice(3, 4), slice(None)):
         with warnings.catch_warnings():
@@ -84,9 +108,9 @@ def _fitted(service: Trained, estimator: Any, rows: int = 600, **change: Any) ->
 def test_regression_links_other_than_the_services_are_exported_exactly(
     trained_models: dict[str, Trained], loss: str
 ) -> None:
-    """carvision uses the gamma loss (log link); the identity link and poisson's log are
-    exported as exactly."""
-    service = trained_models["carvision"]
+    """Whatever loss a regression service trains with, the identity link and poisson's log
+    are exported as exactly."""
+    service = _first(trained_models, "is a regression", task="regression")
     estimator = HistGradientBoostingRegressor(
         loss=loss, max_iter=20, categorical_features=service.definition.features.categorical_indices
     )
@@ -97,13 +121,19 @@ def test_regression_links_other_than_the_services_are_exported_exactly(
 
 
 def test_masks_are_the_narrowest_integers_that_hold_every_leaf(service: Trained) -> None:
-    """bankchurn grows trees of up to 15 leaves, carvision 31, telecom 8."""
+    """One bit per leaf in the narrowest unsigned integer: 8 leaves in a uint8, 15 in a
+    uint16, 31 in a uint32."""
     pipeline = load_pipeline(service.model_path)
     estimator = pipeline[-1]
     model = export_pipeline(pipeline, service.definition.features)
-    assert model.leaf_values.shape[1] == estimator.max_leaf_nodes
-    narrowest = {8: np.uint8, 15: np.uint16, 31: np.uint32}[estimator.max_leaf_nodes]
-    assert all(m.dtype == narrowest for m in model.masks)
+    leaves = estimator.max_leaf_nodes
+    assert model.leaf_values.shape[1] == leaves
+    dtype = model.masks[0].dtype
+    assert all(m.dtype == dtype for m in model.masks)
+    assert np.issubdtype(dtype, np.unsignedinteger)
+    bits = np.iinfo(dtype).bits
+    assert bits >= leaves  # it holds every leaf...
+    assert bits == 8 or bits // 2 < leaves  # ...and the next narrower one would not
 
 
 @dataclass(frozen=True)
@@ -117,41 +147,44 @@ class _WrongForSomeSizes(ScoringModel):
         return raw + 1e-9 if len(X) in self.wrong_sizes else raw
 
 
-TELECOM = load_definition("telecom")
+def _complete(trained_models: dict[str, Trained]) -> Trained:
+    """A service whose inputs are never blank (a linear model can fit its data as it is)."""
+    return _first(trained_models, "without blank inputs", numeric=False, categorical=False)
 
 
-def _telecom_export(
+def _fresh_export(
     trained_models: dict[str, Trained],
-) -> tuple[ScoringModel, pd.DataFrame, np.ndarray]:
-    """telecom's model exported afresh, 40 rows of its data and the pipeline's values."""
-    service = trained_models["telecom"]
+) -> tuple[Trained, ScoringModel, pd.DataFrame, np.ndarray]:
+    """A service's model exported afresh, 40 rows of its data and the pipeline's values."""
+    service = _complete(trained_models)
     pipeline = load_pipeline(service.model_path)
     X = _frame(service).head(40)
-    return export_pipeline(pipeline, TELECOM.features), X, predict_value(TELECOM.task, pipeline, X)
+    expected = predict_value(service.definition.task, pipeline, X)
+    return service, export_pipeline(pipeline, service.definition.features), X, expected
 
 
 @pytest.mark.parametrize("size", [1, 17])
 def test_the_export_check_scores_one_row_and_a_small_batch_on_their_own(
     trained_models: dict[str, Trained], size: int
 ) -> None:
-    model, X, expected = _telecom_export(trained_models)
+    service, model, X, expected = _fresh_export(trained_models)
     parts = {f.name: getattr(model, f.name) for f in fields(model) if f.init}
     faulty = _WrongForSomeSizes(**parts, wrong_sizes=(size,))
     with pytest.raises(RuntimeError, match=f"disagrees with the pipeline on {size} rows"):
-        check_export(faulty, TELECOM.features, X, expected)
+        check_export(faulty, service.definition.features, X, expected)
 
 
 def test_a_served_model_that_disagrees_is_caught_at_training(
     trained_models: dict[str, Trained],
 ) -> None:
-    model, X, expected = _telecom_export(trained_models)
-    check_export(model, TELECOM.features, X, expected)
+    service, model, X, expected = _fresh_export(trained_models)
+    check_export(model, service.definition.features, X, expected)
     off = np.nextafter(expected[20], 1.0)  # one bit off, past the first 17 rows
     diff = off - expected[20]
     expected[20] = off
     message = f"^the exported model disagrees with the pipeline on 40 rows \\(max diff {diff}\\)$"
     with pytest.raises(RuntimeError, match=message):
-        check_export(model, TELECOM.features, X, expected)
+        check_export(model, service.definition.features, X, expected)
 
 
 @pytest.mark.parametrize(
@@ -201,7 +234,7 @@ def test_models_it_cannot_reproduce_are_refused(
 def test_an_estimator_other_than_gradient_boosted_trees_is_refused(
     trained_models: dict[str, Trained],
 ) -> None:
-    service = trained_models["telecom"]  # no blanks, so a linear model can fit it
+    service = _complete(trained_models)
     pipeline = _fitted(service, LogisticRegression(max_iter=5_000))
     with pytest.raises(TypeError, match=r"^cannot export estimator LogisticRegression$"):
         export_pipeline(pipeline, service.definition.features)

@@ -35,7 +35,13 @@ variable "deploy" {
 variable "services" {
   description = "Service images that get an ECR repository."
   type        = list(string)
-  default     = ["bankchurn", "carvision", "telecom"]
+  default = [
+    # BEGIN GENERATED services: services (make generate)
+    "bankchurn",
+    "carvision",
+    "telecom",
+    # END GENERATED services: services
+  ]
 }
 
 variable "disposable" {

@@ -20,6 +20,13 @@ class Column:
     max: float | None = None
     allowed: tuple[str, ...] | None = None
     lowercase: bool = False
+    # The file's name for the column when it cannot be the input's (an input is a Python
+    # identifier: the request field and the model column): "od280/od315" -> od280_od315.
+    source: str | None = None
+
+    @property
+    def csv_name(self) -> str:
+        return self.source or self.name
 
 
 @dataclass(frozen=True)
@@ -47,5 +54,5 @@ class DatasetContract:
     @property
     def ignored_columns(self) -> tuple[str, ...]:
         """Header columns that are not model inputs (IDs, names, dates), read and ignored."""
-        used = {*self.feature_names, self.target}
+        used = {*(c.csv_name for c in self.columns), self.target}
         return tuple(c for c in self.header if c not in used)

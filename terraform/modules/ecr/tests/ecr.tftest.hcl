@@ -1,7 +1,7 @@
 mock_provider "aws" {}
 
 variables {
-  repositories = ["mlops-dev/bankchurn", "mlops-dev/carvision", "mlops-dev/telecom"]
+  repositories = ["mlops-dev/alpha", "mlops-dev/beta", "mlops-dev/gamma"]
 }
 
 run "immutable_scanned_repositories_with_lifecycle" {

@@ -103,7 +103,7 @@ class _RowFilter:
 
 
 def _numeric(frame: pd.DataFrame, col: Column, rows: _RowFilter, report: DataReport) -> pd.Series:
-    raw = frame[col.name]
+    raw = frame[col.csv_name]
     values = pd.to_numeric(raw, errors="coerce").astype("float64")
     not_a_number = raw.notna() & values.isna()
     out_of_range = pd.Series(False, index=frame.index)
@@ -126,7 +126,7 @@ def _numeric(frame: pd.DataFrame, col: Column, rows: _RowFilter, report: DataRep
 def _categorical(
     frame: pd.DataFrame, col: Column, rows: _RowFilter, report: DataReport
 ) -> pd.Series:
-    raw = frame[col.name]
+    raw = frame[col.csv_name]
     present = raw.notna()
     text = raw.astype(object).where(~present, raw.astype(str).str.strip())
     if col.lowercase:
@@ -176,7 +176,7 @@ def _load(
     path: Path, contract: DatasetContract, with_target: bool
 ) -> tuple[pd.DataFrame, pd.Series | None, DataReport]:
     frame = read_csv(path)
-    needed = [*contract.feature_names, *([contract.target] if with_target else [])]
+    needed = [*(c.csv_name for c in contract.columns), *([contract.target] if with_target else [])]
     missing = [c for c in needed if c not in frame.columns]
     if missing:
         raise DataError(

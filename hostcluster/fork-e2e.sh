@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# make hostcluster-e2e-fork: the e2e suite on the host cluster, for a fork that added a service
+# with `make new-service`. In a scratch copy of this tree (.fork/, replaced on every run), it
+# scaffolds the service from a CSV, then runs `make hostcluster-e2e` there with the HPA
+# scale-out on the new service. The copy's report becomes .hostcluster/e2e-report-fork.json.
+#   FORK_NAME (default cancer), FORK_DATA (default: scikit-learn's breast cancer data, a real
+#   public dataset, written as a CSV), FORK_TARGET (default target), FORK_TASK (optional)
+set -Eeuo pipefail
+cd "$(dirname "$0")/.."
+name=${FORK_NAME:-cancer}
+target=${FORK_TARGET:-target}
+data=${FORK_DATA:-}
+fork=$PWD/.fork
+
+echo "hostcluster-e2e-fork: copying the tree to $fork"
+rm -rf "$fork"
+mkdir -p "$fork/.data"
+git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$fork"
+if [[ -z $data ]]; then
+  data=$fork/.data/breast_cancer.csv
+  .venv/bin/python -c "import sys; from sklearn.datasets import load_breast_cancer; \
+load_breast_cancer(as_frame=True).frame.to_csv(sys.argv[1], index=False)" "$data"
+fi
+[[ -f $data ]] || { echo "hostcluster-e2e-fork: FORK_DATA=$data is not a file" >&2; exit 2; }
+
+started=$SECONDS
+make -C "$fork" --no-print-directory setup
+make -C "$fork" --no-print-directory new-service NAME="$name" DATA="$(realpath "$data")" \
+  TARGET="$target" ${FORK_TASK:+TASK="$FORK_TASK"}
+echo "hostcluster-e2e-fork: $name added in $((SECONDS - started))s"
+E2E_SCALED_SERVICE=$name make -C "$fork" --no-print-directory hostcluster-e2e
+mkdir -p .hostcluster
+cp "$fork/.hostcluster/e2e-report.json" .hostcluster/e2e-report-fork.json
+echo "hostcluster-e2e-fork: report .hostcluster/e2e-report-fork.json"

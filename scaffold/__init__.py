@@ -1,0 +1,1 @@
+"""`make new-service` and `make remove-service`: services in and out of the platform."""

@@ -1,0 +1,5 @@
+import sys
+
+from scaffold.service import main
+
+sys.exit(main())
