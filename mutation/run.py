@@ -45,6 +45,7 @@ MODULES = (
     "drift.py",
     "training/data.py",
     "training/evaluation.py",
+    "synthetic.py",
 )
 # Repository test paths -> where they sit in the stage. Tests that start server processes or
 # containers are left out: a mutant lives only in mutmut's own forked process.

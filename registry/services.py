@@ -22,8 +22,8 @@ CPU = re.compile(r"^(\d+m|\d+(\.\d+)?)$")
 MEMORY = re.compile(r"^\d+(Mi|Gi)$")
 # Names that would collide with what the platform already runs or routes.
 RESERVED = frozenset(
-    {"servicekit", "registry", "mutation", "capacity", "hostcluster", "monitoring", "tests",
-     "prometheus", "grafana", "gateway", "traefik", "mlflow", "kit", "lint", "types",
+    {"servicekit", "registry", "scaffold", "mutation", "capacity", "hostcluster", "monitoring",
+     "tests", "prometheus", "grafana", "gateway", "traefik", "mlflow", "kit", "lint", "types",
      "manifests", "terraform", "integration", "e2e", "docs", "metrics", "health", "ready"}
 )  # fmt: skip
 
