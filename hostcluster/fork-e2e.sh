@@ -15,7 +15,7 @@ fork=$PWD/.fork
 echo "hostcluster-e2e-fork: copying the tree to $fork"
 rm -rf "$fork"
 mkdir -p "$fork/.data"
-git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$fork"
+git ls-files -co --exclude-standard -z | xargs -0 cp -P --parents -t "$fork"
 if [[ -z $data ]]; then
   data=$fork/.data/breast_cancer.csv
   .venv/bin/python -c "import sys; from sklearn.datasets import load_breast_cancer; \
