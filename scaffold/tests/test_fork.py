@@ -43,6 +43,7 @@ def _seed_models(trained_root: Path, cache: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.fork
 def test_a_fork_adds_a_service_from_a_real_csv_and_removes_it_cleanly(
     tmp_path: Path, trained_models: dict[str, Trained], trained_root: Path
 ) -> None:

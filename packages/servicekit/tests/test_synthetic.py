@@ -39,9 +39,18 @@ def test_categories_follow_their_shares_and_blanks_are_none() -> None:
     assert (present == "south").mean() == pytest.approx(0.25, abs=0.01)
 
 
-def test_one_share_per_category() -> None:
-    with pytest.raises(ValueError, match="one share per category"):
-        CategoricalMarginal(categories=("a", "b"), shares=(1.0,))
+@pytest.mark.parametrize(("categories", "shares"), [(("a", "b"), (1.0,)), ((), ())])
+def test_one_share_per_category_and_at_least_one(
+    categories: tuple[str, ...], shares: tuple[float, ...]
+) -> None:
+    with pytest.raises(ValueError, match=r"^one share per category, and at least one category$"):
+        CategoricalMarginal(categories=categories, shares=shares)
+
+
+def test_shares_that_do_not_sum_to_one_are_read_as_proportions() -> None:
+    marginal = CategoricalMarginal(categories=("a", "b"), shares=(3.0, 1.0))
+    values = marginal.draw(np.random.default_rng(2), 40_000)
+    assert (values == "a").mean() == pytest.approx(0.75, abs=0.01)
 
 
 def test_the_frame_has_the_header_with_blank_columns_that_are_not_inputs() -> None:
@@ -54,7 +63,7 @@ def test_the_frame_has_the_header_with_blank_columns_that_are_not_inputs() -> No
 
 def test_a_binary_target_carries_the_planted_effects_at_the_files_share() -> None:
     frame = _generator().frame(40_000, 5)
-    assert set(frame["y"].unique()) == {0, 1}
+    assert frame["y"].dtype == np.int64 and set(frame["y"].unique()) == {0, 1}
     assert frame["y"].mean() == pytest.approx(0.3, abs=0.01)
     rich = frame["income"] > 40
     assert frame[rich]["y"].mean() > frame[~rich]["y"].mean() + 0.3
@@ -72,3 +81,49 @@ def test_a_regression_target_has_its_centre_spread_noise_range_and_decimals() ->
     clipped = _generator("regression", center=1.0, noise=0.5, target_range=(0.0, 2.0))
     y = clipped.frame(20_000, 6)["y"]
     assert y.min() == 0.0 and y.max() == 2.0, "clipped at both ends"
+
+
+AGE = NumericMarginal(quantiles=(20.0, 40.0, 60.0), decimals=0, mean=40.0, std=10.0)
+SIZE = NumericMarginal(quantiles=(0.0, 50.0, 100.0), decimals=0, mean=50.0, std=25.0)
+COLOUR = CategoricalMarginal(categories=("red", "blue", "green"), shares=(1.0, 1.0, 1.0))
+
+
+def _regression(weights: dict[str, float], noise: float = 0.0) -> FittedGenerator:
+    return FittedGenerator(
+        header=("income", "age", "size", "colour", "y"),
+        columns={"income": INCOME, "age": AGE, "size": SIZE, "colour": COLOUR},
+        target="y", task="regression", weights=weights, score_std=2.0, center=10.0,
+        noise=noise, target_decimals=6,
+    )  # fmt: skip
+
+
+def test_every_weighted_input_moves_the_target_its_way_and_the_others_do_not() -> None:
+    gen = _regression({"income": 1.0, "age": -1.0, "colour=blue": 3.0}, noise=0.1)
+    frame = gen.frame(40_000, 11)
+    corr = frame.corr(numeric_only=True)["y"]
+    assert corr["income"] > 0.3 and corr["age"] < -0.3, "both numbers count, each its way"
+    assert abs(corr["size"]) < 0.02, "an input without a weight has no effect"
+    by_colour = frame.groupby("colour")["y"].mean()
+    assert by_colour["blue"] > by_colour["red"] + 1.0
+    assert by_colour["green"] == pytest.approx(by_colour["red"], abs=0.05), "no weight: none"
+    assert frame["y"].mean() == pytest.approx(10.0, abs=0.05)
+
+
+def test_a_blank_number_counts_as_the_files_mean() -> None:
+    frame = _regression({"income": 1.0}).frame(40_000, 12)
+    blank = frame[frame["income"].isna()]["y"].mean()
+    near_mean = frame[frame["income"].between(25, 35)]["y"].mean()
+    assert blank == pytest.approx(near_mean, abs=0.3)
+    assert frame[frame["income"] > 60]["y"].mean() > near_mean + 1.0
+
+
+def test_the_score_takes_the_files_spread_however_small_or_absent_the_weights() -> None:
+    faint = _regression({"size": 0.001}).frame(20_000, 13)["y"]
+    assert faint.std() == pytest.approx(2.0, rel=0.02)
+    flat = _regression({}).frame(1_000, 14)["y"]
+    assert (flat == 10.0).all(), "no weights: every row at the centre, no division by zero"
+    unweighted = FittedGenerator(
+        header=("income", "y"), columns={"income": INCOME}, target="y", task="binary",
+        weights={}, score_std=1.0, center=0.2,
+    ).frame(40_000, 15)  # fmt: skip
+    assert unweighted["y"].mean() == pytest.approx(0.2, abs=0.01)

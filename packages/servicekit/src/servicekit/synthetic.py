@@ -106,8 +106,8 @@ class FittedGenerator:
         import pandas as pd
 
         drawn = self.draw(rows, seed)
-        blank = np.full(rows, None, dtype=object)
-        return pd.DataFrame({c: drawn.get(c, blank) for c in self.header})
+        # A column that is not drawn is a scalar None, which pandas repeats on every row.
+        return pd.DataFrame({c: drawn.get(c) for c in self.header})
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
