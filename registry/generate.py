@@ -132,7 +132,10 @@ def stale_owned(wanted: dict[str, str], root: Path = REPO) -> list[str]:
 
 def differences(reg: Registry, root: Path = REPO) -> list[str]:
     """Paths that `generate` would write or remove."""
-    wanted = expected(reg, root)
+    return _differences(expected(reg, root), root)
+
+
+def _differences(wanted: dict[str, str], root: Path) -> list[str]:
     changed = [
         path
         for path, text in wanted.items()
@@ -144,7 +147,7 @@ def differences(reg: Registry, root: Path = REPO) -> list[str]:
 def write(reg: Registry, root: Path = REPO) -> list[str]:
     """Write every generated file and block; returns the paths changed or removed."""
     wanted = expected(reg, root)
-    changed = differences(reg, root)
+    changed = _differences(wanted, root)
     for path in stale_owned(wanted, root):
         (root / path).unlink()
     for path in changed:

@@ -110,9 +110,6 @@ def read_csv(path: Path) -> pd.DataFrame:
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InferError(f"cannot read {path} as CSV: {first}") from None
-    if frame.columns.duplicated().any():
-        twice = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
-        raise InferError(f"{path}: columns appear twice: {', '.join(twice)}")
     return frame
 
 

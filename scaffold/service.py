@@ -217,10 +217,9 @@ def remove_service(name: str, root: Path = REPO, uv: str = "uv") -> None:
     text = (root / "services.toml").read_text(encoding="utf-8")
     try:
         smaller = entries.remove(text, name)
-        remaining = parse(smaller)
+        parse(smaller)  # what is left must still be a registry
     except RegistryError as exc:
         raise ScaffoldError(str(exc)) from None
-    del remaining
     folder = root / "services" / name
     # Out of the workspace before the lock (its members are services/*), back if a step fails.
     parked = root / f".{name}.removing"

@@ -5,12 +5,11 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-import pytest
 import yaml
 
+from k8s.tests.manifests import render_dir
 from registry import generate
 from registry.services import REPO, Registry, registry
-from tests.helpers import venv_tool
 
 
 def test_every_generated_file_is_current() -> None:
@@ -34,15 +33,6 @@ def _with_fourth(reg: Registry) -> Registry:
     return Registry((*reg.services, wine))
 
 
-def _kustomize(path: Path) -> list[dict[str, object]]:
-    kubectl = venv_tool("kubectl")
-    if kubectl is None:
-        pytest.skip("kubectl not installed: run `make setup`")
-    out = subprocess.run([kubectl, "kustomize", str(path)], capture_output=True, text=True,
-                         check=True).stdout  # fmt: skip
-    return [d for d in yaml.safe_load_all(out) if d]
-
-
 def test_a_fourth_service_reaches_every_touch_point_and_removing_it_restores_every_byte(
     tmp_path: Path,
 ) -> None:
@@ -53,13 +43,13 @@ def test_a_fourth_service_reaches_every_touch_point_and_removing_it_restores_eve
     assert "k8s/base/services/wine.yaml" in changed
     assert generate.differences(four, root) == [], "a second run changes nothing"
 
-    objs = _kustomize(root / "k8s" / "overlays" / "prod")
-    kinds = {(o["kind"], o["metadata"]["name"]) for o in objs}  # type: ignore[index]
+    objs = render_dir(root / "k8s" / "overlays" / "prod")
+    kinds = {(o["kind"], o["metadata"]["name"]) for o in objs}
     for kind in ("Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget"):
         assert (kind, "wine") in kinds
     routes = [o for o in objs if o["kind"] in {"Ingress", "HTTPRoute"}]
     assert all("/wine" in yaml.safe_dump(r) for r in routes) and len(routes) == 2
-    image = next(o for o in objs if o["kind"] == "Deployment" and o["metadata"]["name"] == "wine")  # type: ignore[index]
+    image = next(o for o in objs if o["kind"] == "Deployment" and o["metadata"]["name"] == "wine")
     assert "/mlops-prod/wine:sha-" in yaml.safe_dump(image)
     alerts = (root / "monitoring/prometheus/rules/alerts.yml").read_text()
     assert 'or absent(up{job="mlops-services", service="wine"})' in alerts
