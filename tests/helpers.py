@@ -38,6 +38,19 @@ def examples(definition: ServiceDefinition) -> list[dict[str, Any]]:
     return [dict(e) for e in definition.examples]
 
 
+def served_value(item: dict[str, Any], definition: ServiceDefinition) -> Any:
+    """What the model returned for one response item, as `predict_value` gives it: the
+    positive class's probability, every class's probability in class order, or the value."""
+    if "probabilities" in item:
+        return [item["probabilities"][label] for label in definition.class_labels]
+    return float(item["probability"] if "probability" in item else item["prediction"])
+
+
+def outcome_of(item: dict[str, Any]) -> str:
+    """The label a response item is counted under in the metrics: its class or value band."""
+    return str(item["band"] if "band" in item else item["label"])
+
+
 def bounded_field(definition: ServiceDefinition) -> tuple[str, float]:
     """A numeric request field with an upper bound, and that bound."""
     for name, info in definition.request_model.model_fields.items():

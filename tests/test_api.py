@@ -19,7 +19,7 @@ from servicekit.drift import ReferenceProfile
 from servicekit.metrics import METRIC_NAMES
 from servicekit.runtime import ModelRuntime
 from servicekit.training.data import load_training_data
-from tests.helpers import bounded_field, client, examples, make_app, required_field
+from tests.helpers import bounded_field, client, examples, make_app, outcome_of, required_field
 from tests.model_checks import base_rows
 
 
@@ -298,12 +298,11 @@ def test_predictions_are_counted_once_per_row_by_bounded_outcome(
     batch = api.post("/predict/batch", json={"instances": rows}).json()["predictions"]
     singles = [api.post("/predict", json=row).json() for row in rows[:5]]
     definition = service.definition
-    binary = definition.task is Task.BINARY
-    key = "label" if binary else "band"
-    expected = Counter(p[key] for p in [*batch, *singles])
+    expected = Counter(outcome_of(p) for p in [*batch, *singles])
     counted = _predictions_counted(api.get("/metrics").text, definition.name)
     assert counted == {outcome: float(n) for outcome, n in expected.items()}
-    bounded = definition.class_labels if binary else [name for _, name in definition.value_bands]
+    regression = definition.task is Task.REGRESSION
+    bounded = [n for _, n in definition.value_bands] if regression else definition.class_labels
     assert set(counted) <= set(bounded)
 
 

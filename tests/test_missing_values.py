@@ -14,17 +14,13 @@ from servicekit.artifacts import load_model, load_pipeline
 from servicekit.definition import load_definition
 from servicekit.training.data import load_training_data
 from servicekit.training.train import predict_value
-from tests.helpers import client, make_app
+from tests.helpers import client, make_app, served_value
 
 ROWS = 40
 # The services whose real files leave some features blank (not every dataset does).
 WITH_BLANKS = [n for n in names() if load_definition(n).dataset.optional_features]
 # The first one whose feature spec reads a blank as a known number.
 WITH_FILL = [n for n in WITH_BLANKS if load_definition(n).features.fill][:1]
-
-
-def _value(item: dict[str, Any]) -> float:
-    return float(item["probability"] if "probability" in item else item["prediction"])
 
 
 def _blanked(service: Trained) -> pd.DataFrame:
@@ -77,11 +73,11 @@ def test_null_and_omitted_fields_predict_as_the_pipeline_does(
     for instances in (with_nulls, omitted):
         response = api.post("/predict/batch", json={"instances": instances})
         assert response.status_code == 200, response.text
-        served = [_value(p) for p in response.json()["predictions"]]
+        served = [served_value(p, service.definition) for p in response.json()["predictions"]]
         np.testing.assert_array_equal(served, expected)
         single = api.post("/predict", json=instances[0])
         assert single.status_code == 200, single.text
-        assert _value(single.json()) == expected[0]
+        assert served_value(single.json(), service.definition) == expected[0].tolist()
 
 
 @pytest.mark.parametrize("name", WITH_FILL)

@@ -14,7 +14,7 @@ from testcontainers.core.container import DockerContainer
 import docker
 from conftest import SERVICES, Trained
 from servicekit.metrics import METRIC_NAMES
-from tests.helpers import examples, wait_until
+from tests.helpers import examples, served_value, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -61,9 +61,9 @@ def test_predictions_equal_the_same_model_in_process(
     with httpx.Client(base_url=base, trust_env=False, timeout=5) as http:
         batch = http.post("/predict/batch", json={"instances": rows}).json()["predictions"]
         single = [http.post(f"/{trained.definition.name}/predict", json=r).json() for r in rows]
-    key = "probability" if "probability" in batch[0] else "prediction"
-    np.testing.assert_allclose([p[key] for p in batch], expected.values, rtol=1e-12)
-    np.testing.assert_allclose([p[key] for p in single], expected.values, rtol=1e-12)
+    for items in (batch, single):
+        served = [served_value(p, trained.definition) for p in items]
+        np.testing.assert_allclose(served, expected.values, rtol=1e-12)
 
 
 def test_exposes_the_shared_metrics(running: tuple[DockerContainer, str, Trained]) -> None:

@@ -17,7 +17,7 @@ def _model(high: float = 2.0) -> ScoringModel:
     return ScoringModel(
         columns=("x",), categories={}, fill={}, cuts=(np.array([0.5]),),
         masks=(np.array([[0b11], [0b10], [0b11]], dtype=np.uint8),),
-        leaf_values=np.array([[1.0, high]]), baseline=0.0, link="identity",
+        leaf_values=np.array([[1.0, high]]), baseline=(0.0,), link="identity",
     )  # fmt: skip
 
 

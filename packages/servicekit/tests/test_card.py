@@ -68,7 +68,9 @@ def test_metrics_threshold_and_reference_bins_are_the_models(service: Trained) -
     for name, value in metrics.items():
         if not name.startswith("cv_"):
             assert f"| {name} | {value:.4f} |" in section
-    primary = "roc_auc" if service.definition.task is Task.BINARY else "rmse"
+    primary = {"binary": "roc_auc", "multiclass": "roc_auc_ovr", "regression": "rmse"}[
+        service.definition.task
+    ]
     spread = f"{metrics[f'cv_{primary}_mean']:.4f} ± {metrics[f'cv_{primary}_std']:.4f}"
     assert spread in section
     threshold = _section(card, "Decision threshold")
@@ -76,6 +78,10 @@ def test_metrics_threshold_and_reference_bins_are_the_models(service: Trained) -
         assert threshold.strip().startswith(f"{meta['threshold']}: a probability at or above")
         tuned = "maximise F1" in threshold
         assert tuned == service.definition.tune_threshold
+    elif service.definition.task is Task.MULTICLASS:
+        assert threshold.strip().startswith("None: the predicted class is the most probable")
+        for label in service.definition.class_labels:
+            assert f"`{label}`" in threshold
     else:
         assert threshold.strip().startswith("None: the model predicts a value.")
     features = _section(card, "Features and reference distributions")

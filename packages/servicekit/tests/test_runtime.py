@@ -187,6 +187,14 @@ def test_outcomes_follow_the_threshold_or_the_value_bands(service: Trained) -> N
         decided = (predictions.values >= runtime.threshold).astype(np.int64)
         assert predictions.classes.tolist() == decided.tolist()
         assert predictions.outcomes == [definition.class_labels[c] for c in decided]
+    elif definition.task is Task.MULTICLASS:
+        assert predictions.classes is not None
+        assert predictions.values.shape == (3, len(definition.class_labels))
+        most = [int(np.argmax(row)) for row in predictions.values]
+        assert predictions.classes.tolist() == most
+        assert predictions.outcomes == [definition.class_labels[c] for c in most]
     else:
         assert predictions.classes is None
-        assert predictions.outcomes == [definition.outcome(float(v)) for v in predictions.values]
+        bands = definition.value_bands
+        for value, outcome in zip(predictions.values, predictions.outcomes, strict=True):
+            assert outcome == next((n for upper, n in bands if value < upper), bands[-1][1])

@@ -33,7 +33,7 @@ def _model(**changes: object) -> ScoringModel:
             np.array([[0b11, 0b11], [0b11, 0b10], [0b11, 0b11]], dtype=np.uint8),
         ),
         leaf_values=np.array([[1.0, 2.0], [10.0, 20.0]]),
-        baseline=0.25,
+        baseline=(0.25,),
         link="identity",
     )
     return replace(model, **changes)
@@ -78,6 +78,19 @@ def test_a_saved_model_loads_back_identical(tmp_path: Path) -> None:
         assert a.dtype == b.dtype
 
 
+def test_a_file_of_format_1_loads_with_its_one_baseline(tmp_path: Path) -> None:
+    """Models saved before multiclass wrote one baseline as a number, under format 1."""
+    path = tmp_path / "model.npz"
+    _model(link="logit").save(path)
+    header = json.loads(str(np.load(path)["header"]))
+    assert (header["format"], header["baseline"]) == (2, [0.25])
+    _rewrite(path, header=np.array(json.dumps(header | {"format": 1, "baseline": 0.25})))
+    loaded = ScoringModel.load(path, SPEC)
+    assert loaded.baseline == (0.25,)
+    rows: tuple[list[float | None], list[str | None]] = ([0.0, None], ["red", None])
+    assert _scores(loaded, *rows) == _scores(_model(link="logit"), *rows)
+
+
 def _rewrite(path: Path, **members: np.ndarray) -> None:
     """Replace members of a saved model's npz."""
     with np.load(path) as npz:
@@ -91,7 +104,7 @@ def test_files_it_cannot_trust_or_read_are_refused(tmp_path: Path) -> None:
     _model().save(path)
     header = json.loads(str(np.load(path)["header"]))
     _rewrite(path, header=np.array(json.dumps(header | {"format": 99})))
-    with pytest.raises(ValueError, match=r"^format 99, this kit reads 1$"):
+    with pytest.raises(ValueError, match=r"^format 99, this kit reads \(1, 2\)$"):
         ScoringModel.load(path, SPEC)
     _model().save(path)
     _rewrite(path, leaf_values=np.array([{"pickled": "object"}], dtype=object))

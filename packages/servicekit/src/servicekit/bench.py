@@ -70,7 +70,7 @@ def in_process(definition: ServiceDefinition, model_path: Path) -> list[str]:
     metrics = ServiceMetrics(definition.name)
     metrics.set_reference(ReferenceProfile.from_metadata(metadata["reference"]))
     estimator = pipeline.named_steps["model"]
-    native = estimator.predict_proba if definition.task is Task.BINARY else estimator.predict
+    native = estimator.predict if definition.task is Task.REGRESSION else estimator.predict_proba
     results = []
     for n in (1, 1000):
         X = sample_rows(definition, n)
@@ -79,7 +79,7 @@ def in_process(definition: ServiceDefinition, model_path: Path) -> list[str]:
         # As the API hands them to the drift counters: validated rows, converted by the app.
         rows = [definition.request_model.model_validate(b) for b in request_bodies(definition, X)]
         api_columns = request_columns(rows, spec)
-        full = pipeline.predict_proba if definition.task is Task.BINARY else pipeline.predict
+        full = pipeline.predict if definition.task is Task.REGRESSION else pipeline.predict_proba
         repeat = 300 if n == 1 else 30
 
         def served_full(columns: dict[str, list[Any]] = columns) -> Any:

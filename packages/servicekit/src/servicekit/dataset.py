@@ -34,9 +34,21 @@ class DatasetContract:
     header: tuple[str, ...]  # the real dataset's header, in its order
     columns: tuple[Column, ...]
     target: str
-    target_kind: Literal["binary", "continuous"]
+    # binary: 0/1. class: one of target_classes. continuous: a number.
+    target_kind: Literal["binary", "class", "continuous"]
     target_min: float | None = None  # continuous targets outside the range are outliers, dropped
     target_max: float | None = None
+    # class targets: the values as the file writes them (an integral number as "3"), by code.
+    target_classes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.target_kind == "class":
+            if len(self.target_classes) < 3:
+                raise ValueError("a class target needs at least 3 target_classes (2 is binary)")
+            if len(set(self.target_classes)) != len(self.target_classes):
+                raise ValueError(f"target_classes repeat a value: {self.target_classes}")
+        elif self.target_classes:
+            raise ValueError(f"target_classes are for class targets, not {self.target_kind}")
 
     @property
     def feature_names(self) -> tuple[str, ...]:

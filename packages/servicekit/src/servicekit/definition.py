@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from servicekit.dataset import DatasetContract
 from servicekit.features import FeatureSpec
 from servicekit.rows import RequestRow
@@ -16,7 +18,12 @@ if TYPE_CHECKING:  # serving must not import scikit-learn; only training calls m
 
 class Task(StrEnum):
     BINARY = "binary"
+    MULTICLASS = "multiclass"
     REGRESSION = "regression"
+
+
+# The dataset contract's target kind each task trains on.
+TARGET_KINDS = {Task.BINARY: "binary", Task.MULTICLASS: "class", Task.REGRESSION: "continuous"}
 
 
 @dataclass(frozen=True)
@@ -37,24 +44,33 @@ class ServiceDefinition:
     # must not be put to (one sentence each).
     intended_use: str
     out_of_scope: tuple[str, ...]
-    # Binary: names of class 0 and class 1. Regression: upper bounds and names of value bands,
-    # so `predictions by outcome` is a bounded label set for every task.
-    class_labels: tuple[str, str] = ("negative", "positive")
+    # Classifiers: the name of each class by code (binary: class 0 and class 1; multiclass:
+    # one per contract target class). Regression: upper bounds and names of value bands, so
+    # `predictions by outcome` is a bounded label set for every task.
+    class_labels: tuple[str, ...] = ("negative", "positive")
     value_bands: tuple[tuple[float, str], ...] = ()
     tune_threshold: bool = False
     extra_metadata: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         check_inputs_agree(self.dataset, self.features, self.request_model)
+        check_target_agrees(self.task, self.dataset, self.class_labels)
 
     @property
     def prefix(self) -> str:
         return f"/{self.name}"
 
-    def outcome(self, value: float, threshold: float = 0.5) -> str:
-        """The bounded label a prediction is counted under."""
+    def outcomes(self, values: np.ndarray, threshold: float = 0.5) -> list[str]:
+        """The bounded label each prediction is counted under: the class at the threshold
+        (binary: values are positive-class probabilities), the most probable class
+        (multiclass: a row of class probabilities each), or the value band (regression)."""
         if self.task is Task.BINARY:
-            return self.class_labels[int(value >= threshold)]
+            return [self.class_labels[int(v >= threshold)] for v in values.tolist()]
+        if self.task is Task.MULTICLASS:
+            return [self.class_labels[k] for k in np.argmax(values, axis=1).tolist()]
+        return [self._band(v) for v in values.tolist()]
+
+    def _band(self, value: float) -> str:
         for upper, label in self.value_bands:
             if value < upper:
                 return label
@@ -69,6 +85,20 @@ def load_definition(name: str) -> ServiceDefinition:
     if not isinstance(definition, ServiceDefinition):
         raise TypeError(f"{name}.service.DEFINITION is not a ServiceDefinition")
     return definition
+
+
+def check_target_agrees(task: Task, contract: DatasetContract, labels: tuple[str, ...]) -> None:
+    """The task trains on its kind of target, and a classifier names each of its classes once."""
+    kind = TARGET_KINDS[task]
+    if contract.target_kind != kind:
+        raise TypeError(f"a {task} service needs a {kind} target, the contract's is "
+                        f"{contract.target_kind}")  # fmt: skip
+    classes = 2 if task is Task.BINARY else len(contract.target_classes)
+    if task is not Task.REGRESSION:
+        if len(labels) != classes:
+            raise TypeError(f"{len(labels)} class_labels for {classes} classes")
+        if len(set(labels)) != len(labels) or not all(labels):
+            raise TypeError(f"class_labels must be distinct and non-empty: {labels}")
 
 
 def check_inputs_agree(

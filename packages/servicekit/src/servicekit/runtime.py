@@ -20,9 +20,12 @@ log = logging.getLogger("servicekit.runtime")
 
 @dataclass(frozen=True)
 class Predictions:
-    values: np.ndarray  # positive-class probability (binary) or predicted value (regression)
+    # Positive-class probability (binary), class probabilities (multiclass: rows by
+    # classes) or the predicted value (regression).
+    values: np.ndarray
     outcomes: list[str]
-    classes: np.ndarray | None  # 0/1 decisions at the model's threshold (binary only)
+    # Class codes: 0/1 decisions at the model's threshold, or the most probable class.
+    classes: np.ndarray | None
 
 
 class ModelRuntime:
@@ -47,7 +50,7 @@ class ModelRuntime:
 
     @property
     def threshold(self) -> float:
-        """The binary decision threshold; regression models record none."""
+        """The binary decision threshold; multiclass and regression models record none."""
         threshold = self.metadata.get("threshold")
         return 0.5 if threshold is None else float(threshold)
 
@@ -56,6 +59,7 @@ class ModelRuntime:
         try:
             spec = self.definition.features
             model, metadata = load_model(model_path, self.definition.name, spec)
+            check_outputs(model, self.definition)
             example = metadata.get("warmup_example")
             if not example:
                 raise ArtifactError("metadata has no warmup_example")
@@ -88,12 +92,31 @@ class ModelRuntime:
         if not self.ready or model is None:
             raise ModelNotReadyError(self.error or "model is still loading")
         values = model.predict(self.definition.features, columns)
+        outcomes = self.definition.outcomes(values, self.threshold)
         if self.definition.task is Task.BINARY:
-            classes = (values >= self.threshold).astype(np.int64)
-            labels = self.definition.class_labels
-            return Predictions(values, [labels[c] for c in classes], classes)
-        outcome = self.definition.outcome
-        return Predictions(values, [outcome(float(v)) for v in values], None)
+            return Predictions(values, outcomes, (values >= self.threshold).astype(np.int64))
+        if self.definition.task is Task.MULTICLASS:
+            return Predictions(values, outcomes, np.argmax(values, axis=1))
+        return Predictions(values, outcomes, None)
+
+
+# The links a task's model may end in: what its values mean to the response and the metrics.
+TASK_LINKS = {
+    Task.BINARY: ("logit",),
+    Task.MULTICLASS: ("softmax",),
+    Task.REGRESSION: ("identity", "log"),
+}
+
+
+def check_outputs(model: ScoringModel, definition: ServiceDefinition) -> None:
+    """A model of another task, or of another number of classes, is not served: its values
+    would be read as the wrong thing."""
+    task = definition.task
+    outputs = len(definition.class_labels) if task is Task.MULTICLASS else 1
+    if model.link not in TASK_LINKS[task] or model.outputs != outputs:
+        raise ArtifactError(f"the model ends in {model.link} with {model.outputs} output(s); a "
+                            f"{task} service with these classes needs {TASK_LINKS[task][0]} with "
+                            f"{outputs}")  # fmt: skip
 
 
 def reference_profile(

@@ -13,6 +13,10 @@ the splits that send a value right are exactly those with a threshold below it, 
 per-tree masks (with one more row for a missing value). A row's prediction is then one AND
 per column, a lowest-set-bit and a gather: no per-level Python loop, whatever the depth.
 A categorical column stores one mask row per category code instead.
+
+A multiclass model has one output per class: its trees take turns (iteration i's tree for
+class k is tree i * K + k), each output sums its own trees onto its baseline, and a softmax
+of the outputs gives the class probabilities.
 """
 
 import functools
@@ -27,8 +31,10 @@ import numpy as np
 
 from servicekit.features import FeatureSpec, fill_missing
 
-FORMAT_VERSION = 1
-LINKS = ("identity", "log", "logit")
+# Format 2 stores one baseline per output; format 1 (a single baseline) still loads.
+FORMAT_VERSION = 2
+READABLE_FORMATS = (1, 2)
+LINKS = ("identity", "log", "logit", "softmax")
 ROW_BLOCK = 256
 
 
@@ -42,15 +48,20 @@ class ScoringModel:
     cuts: tuple[np.ndarray, ...]  # per column: sorted split points (category codes - 0.5)
     masks: tuple[np.ndarray, ...]  # per column: (len(cuts) + 2, trees) live-leaf bits
     leaf_values: np.ndarray  # (trees, max leaves) float64
-    baseline: float
-    link: str  # inverse link turning a raw score into the task's value
+    baseline: tuple[float, ...]  # per output: one, or one per class (softmax)
+    link: str  # inverse link turning raw scores into the task's value
     # Look-up tables built from `categories`: value -> code.
     codes: dict[str, dict[str, float]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.link not in LINKS:
             raise ValueError(f"unknown link {self.link!r}; expected one of {LINKS}")
-        trees = self.leaf_values.shape[0]
+        trees, outputs = self.leaf_values.shape[0], len(self.baseline)
+        fits = outputs >= 3 if self.link == "softmax" else outputs == 1
+        if not fits or trees % outputs:
+            raise ValueError(f"{trees} trees and {outputs} baselines for the link {self.link}: "
+                             "softmax takes one baseline per class (3 or more), other links one, "
+                             "and every output the same number of trees")  # fmt: skip
         if not (len(self.columns) == len(self.cuts) == len(self.masks)):
             raise ValueError("columns, cuts and masks must have one entry per column")
         for j, name in enumerate(self.columns):
@@ -69,6 +80,10 @@ class ScoringModel:
     def trees(self) -> int:
         return int(self.leaf_values.shape[0])
 
+    @property
+    def outputs(self) -> int:
+        return len(self.baseline)
+
     def encode(self, spec: FeatureSpec, columns: Mapping[str, Sequence[Any]]) -> np.ndarray:
         """The model matrix from raw columns (None means missing; the fills apply, then the
         spec's derived features; unknown and missing categories become NaN)."""
@@ -83,13 +98,17 @@ class ScoringModel:
         return np.column_stack(blocks)
 
     def raw_predict(self, X: np.ndarray) -> np.ndarray:
-        """Baseline plus the sum of the trees' leaf values, for each row of the model matrix."""
-        n_rows, trees = X.shape[0], self.trees
+        """Baseline plus the sum of the trees' leaf values, for each row of the model matrix:
+        (rows,) for one output, (rows, classes) in column-major order for several (the
+        layout sklearn's raw predictions have, which its softmax then reduces)."""
+        n_rows, trees, outputs = X.shape[0], self.trees, self.outputs
         # sklearn adds the trees one by one onto the baseline. Reducing `scores` over its
         # outer axis adds whole rows in that order, so the floats match to the bit; numpy sums
         # pairwise only along the contiguous axis, so one row gets a second (zero) column.
-        scores = np.zeros((trees + 1, max(n_rows, 2)))
-        scores[0] = self.baseline
+        width = max(n_rows, 2)
+        scores = np.zeros((trees // outputs + 1, outputs, width))
+        scores[0] = np.asarray(self.baseline)[:, None]
+        per_tree = scores[1:].reshape(trees, width)  # a view: tree i * K + k is [i, k]
         leaf_values = self.leaf_values.ravel()
         first_leaf = (np.arange(trees) * self.leaf_values.shape[1])[:, None]
         # Blocks of rows keep the (rows, trees) temporaries in cache: measured 5x faster
@@ -97,8 +116,9 @@ class ScoringModel:
         for start in range(0, n_rows, ROW_BLOCK):
             block = X[start : start + ROW_BLOCK]
             leaf = self._exit_leaves(block).T + first_leaf
-            scores[1:, start : start + len(block)] = np.take(leaf_values, leaf)
-        return np.asarray(np.add.reduce(scores)[:n_rows])
+            per_tree[:, start : start + len(block)] = np.take(leaf_values, leaf)
+        summed: np.ndarray = np.add.reduce(scores)[:, :n_rows]  # (outputs, rows)
+        return summed[0] if outputs == 1 else summed.T
 
     def _exit_leaves(self, X: np.ndarray) -> np.ndarray:
         """(rows, trees): each tree's exit leaf, numbered left to right within the tree."""
@@ -124,8 +144,11 @@ class ScoringModel:
         return self.predict_value(self.encode(spec, columns))
 
     def predict_value(self, X: np.ndarray) -> np.ndarray:
-        """Probability of the positive class for classifiers, the prediction for regressors."""
+        """Probability of the positive class for binary classifiers, (rows, classes) class
+        probabilities for multiclass ones, the prediction for regressors."""
         raw = self.raw_predict(X)
+        if self.link == "softmax":
+            return _softmax(raw)
         if self.link == "logit":
             return np.array([_expit(v) for v in raw.tolist()])
         if self.link == "log":
@@ -138,7 +161,7 @@ class ScoringModel:
             "columns": list(self.columns),
             "categories": {c: list(v) for c, v in self.categories.items()},
             "fill": self.fill,
-            "baseline": self.baseline,
+            "baseline": list(self.baseline),
             "link": self.link,
         }
         arrays = {"header": np.array(json.dumps(header)), "leaf_values": self.leaf_values}
@@ -154,9 +177,10 @@ class ScoringModel:
         try:
             with np.load(path, allow_pickle=False) as npz:
                 header = json.loads(str(npz["header"]))
-                if header.get("format") != FORMAT_VERSION:
+                if header.get("format") not in READABLE_FORMATS:
                     raise ValueError(f"format {header.get('format')!r}, this kit reads "
-                                     f"{FORMAT_VERSION}")  # fmt: skip
+                                     f"{READABLE_FORMATS}")  # fmt: skip
+                baseline = header["baseline"]
                 n = len(header["columns"])
                 model = cls(
                     columns=tuple(header["columns"]),
@@ -165,7 +189,9 @@ class ScoringModel:
                     cuts=tuple(npz[f"cuts_{j}"] for j in range(n)),
                     masks=tuple(npz[f"masks_{j}"] for j in range(n)),
                     leaf_values=npz["leaf_values"],
-                    baseline=float(header["baseline"]),
+                    baseline=tuple(
+                        float(b) for b in (baseline if isinstance(baseline, list) else [baseline])
+                    ),
                     link=str(header["link"]),
                 )
         except (KeyError, TypeError, json.JSONDecodeError) as exc:
@@ -177,6 +203,16 @@ class ScoringModel:
             raise ValueError(f"categories for {sorted(model.categories)}, the service's "
                              f"categorical inputs are {sorted(spec.categorical)}")  # fmt: skip
         return model
+
+
+def _softmax(raw: np.ndarray) -> np.ndarray:
+    """sklearn's softmax to the bit: the same operations in the same order on the same
+    (column-major) layout, so every reduction adds in sklearn's order."""
+    out = np.array(raw, copy=True, order="K")
+    out -= out.max(axis=1).reshape(-1, 1)
+    np.exp(out, out=out)
+    out /= out.sum(axis=1).reshape(-1, 1)
+    return out
 
 
 def _expit(x: float) -> float:

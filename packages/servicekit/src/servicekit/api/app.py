@@ -198,6 +198,14 @@ def _items(definition: ServiceDefinition, preds: Predictions) -> list[dict[str, 
             {"prediction": c, "label": o, "probability": p}
             for c, o, p in zip(preds.classes.tolist(), preds.outcomes, values, strict=True)
         ]
+    if definition.task is Task.MULTICLASS:
+        assert preds.classes is not None
+        labels = definition.class_labels
+        return [
+            {"prediction": c, "label": o, "probability": row[c],
+             "probabilities": dict(zip(labels, row, strict=True))}
+            for c, o, row in zip(preds.classes.tolist(), preds.outcomes, values, strict=True)
+        ]  # fmt: skip
     return [{"prediction": v, "band": o} for v, o in zip(values, preds.outcomes, strict=True)]
 
 

@@ -36,6 +36,15 @@ class BinaryPrediction(BaseModel):
     probability: float = Field(ge=0, le=1, description="Probability of the positive class.")
 
 
+class MulticlassPrediction(BaseModel):
+    prediction: int = Field(ge=0, description="Code of the most probable class.")
+    label: str = Field(description="Name of the most probable class.")
+    probability: float = Field(ge=0, le=1, description="Probability of the predicted class.")
+    probabilities: dict[str, float] = Field(
+        description="Probability of every class, by name (they sum to 1)."
+    )
+
+
 class RegressionPrediction(BaseModel):
     prediction: float
     band: str = Field(description="Value band the prediction falls in (the metrics outcome).")
@@ -58,7 +67,21 @@ class ModelMetadata(BaseModel):
 
 
 def prediction_model(definition: ServiceDefinition) -> type[BaseModel]:
-    return BinaryPrediction if definition.task is Task.BINARY else RegressionPrediction
+    if definition.task is Task.BINARY:
+        return BinaryPrediction
+    if definition.task is Task.REGRESSION:
+        return RegressionPrediction
+    # The service's own classes, so the document lists them.
+    labels = definition.class_labels
+    return create_model(
+        f"{definition.name.capitalize()}Prediction",
+        __base__=MulticlassPrediction,
+        prediction=(int, Field(ge=0, lt=len(labels), description="Code of the most probable "
+                                                                 "class: its index in `classes`.")),
+        label=(Literal[labels], Field(description="Name of the most probable class.")),  # type: ignore[arg-type]
+        probabilities=(dict[Literal[labels], float], Field(  # type: ignore[valid-type]
+            description="Probability of every class, by name (they sum to 1).")),
+    )  # fmt: skip
 
 
 def response_models(

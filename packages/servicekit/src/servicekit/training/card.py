@@ -72,6 +72,16 @@ def _threshold(definition: ServiceDefinition, metadata: Mapping[str, Any]) -> li
             for upper, name in definition.value_bands
         )
         return ["None: the model predicts a value." + (f" Value bands: {bands}." if bands else "")]
+    if definition.task is Task.MULTICLASS:
+        classes = ", ".join(
+            f"`{label}` ({value})"
+            for label, value in zip(definition.class_labels, definition.dataset.target_classes,
+                                    strict=True)
+        )  # fmt: skip
+        return [
+            "None: the predicted class is the most probable one, and every class's probability "
+            f"is returned. Classes (as the data writes them): {classes}."
+        ]
     threshold = metadata.get("threshold")
     negative, positive = definition.class_labels
     why = (

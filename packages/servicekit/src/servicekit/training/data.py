@@ -144,9 +144,23 @@ def _categorical(
     return text.mask(unknown).astype(object).where(lambda s: s.notna(), np.nan)
 
 
+def class_text(values: pd.Series) -> pd.Series:
+    """Class values as text, the way a contract's target_classes write them: stripped, and an
+    integral number as an integer ("2", whether the file wrote 2 or 2.0)."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    integral = numbers.notna() & np.isfinite(numbers) & (numbers == numbers.round())
+    text = values.astype("string").str.strip()
+    return text.mask(integral, numbers[integral].astype("int64").astype("string"))
+
+
 def _target(frame: pd.DataFrame, contract: DatasetContract, rows: _RowFilter) -> pd.Series:
-    values = pd.to_numeric(frame[contract.target], errors="coerce").astype("float64")
     name = contract.target
+    if contract.target_kind == "class":
+        classes = contract.target_classes
+        codes = class_text(frame[name]).map({c: k for k, c in enumerate(classes)})
+        rows.drop(codes.isna(), f"{name} missing or not one of {', '.join(classes)}")
+        return codes.fillna(-1).astype("int64")
+    values = pd.to_numeric(frame[name], errors="coerce").astype("float64")
     if contract.target_kind == "binary":
         rows.drop(~values.isin([0.0, 1.0]), f"{name} missing or not 0/1")
         return values.fillna(-1).astype("int64")

@@ -4,7 +4,9 @@ import numpy as np
 from sklearn.metrics import (
     accuracy_score,
     average_precision_score,
+    balanced_accuracy_score,
     f1_score,
+    log_loss,
     mean_absolute_error,
     mean_squared_error,
     median_absolute_error,
@@ -18,7 +20,7 @@ from sklearn.metrics import (
 from servicekit.definition import Task
 
 # The metric cross-validation reports per task.
-PRIMARY_METRIC = {Task.BINARY: "roc_auc", Task.REGRESSION: "rmse"}
+PRIMARY_METRIC = {Task.BINARY: "roc_auc", Task.MULTICLASS: "roc_auc_ovr", Task.REGRESSION: "rmse"}
 
 
 def choose_threshold(y_true: np.ndarray, proba: np.ndarray) -> float:
@@ -41,6 +43,20 @@ def binary_metrics(y_true: np.ndarray, proba: np.ndarray, threshold: float) -> d
     }
 
 
+def multiclass_metrics(y_true: np.ndarray, proba: np.ndarray) -> dict[str, float]:
+    """Metrics of class probabilities (rows by classes; y_true holds class codes). Averages
+    are macro: every class counts the same, however rare."""
+    classes = list(range(proba.shape[1]))
+    decided = np.argmax(proba, axis=1)
+    return {
+        "roc_auc_ovr": float(roc_auc_score(y_true, proba, multi_class="ovr", labels=classes)),
+        "log_loss": float(log_loss(y_true, proba, labels=classes)),
+        "accuracy": float(accuracy_score(y_true, decided)),
+        "balanced_accuracy": float(balanced_accuracy_score(y_true, decided)),
+        "macro_f1": float(f1_score(y_true, decided, average="macro", zero_division=0)),
+    }
+
+
 def regression_metrics(y_true: np.ndarray, pred: np.ndarray) -> dict[str, float]:
     return {
         "rmse": float(np.sqrt(mean_squared_error(y_true, pred))),
@@ -55,4 +71,6 @@ def task_metrics(
 ) -> dict[str, float]:
     if task is Task.BINARY:
         return binary_metrics(y_true, value, threshold)
+    if task is Task.MULTICLASS:
+        return multiclass_metrics(y_true, value)
     return regression_metrics(y_true, value)

@@ -21,7 +21,12 @@ from servicekit.features import FeatureSpec, is_missing
 from servicekit.scoring import ScoringModel
 from servicekit.training.pipeline import PrepareFeatures
 
-LINK_NAMES = {"IdentityLink": "identity", "LogLink": "log", "LogitLink": "logit"}
+LINK_NAMES = {
+    "IdentityLink": "identity",
+    "LogLink": "log",
+    "LogitLink": "logit",
+    "MultinomialLogit": "softmax",
+}
 MASK_TYPES = (np.uint8, np.uint16, np.uint32, np.uint64)
 
 
@@ -32,8 +37,6 @@ def export_pipeline(pipeline: Pipeline, spec: FeatureSpec) -> ScoringModel:
         raise TypeError("pipeline was not built by servicekit.training.pipeline.build_pipeline")
     if not isinstance(estimator, HistGradientBoostingClassifier | HistGradientBoostingRegressor):
         raise TypeError(f"cannot export estimator {type(estimator).__name__}")
-    if estimator.n_trees_per_iteration_ != 1:
-        raise ValueError("only binary classification and regression models can be exported")
     categories = _categories(encode, spec)
     if list(encode.get_feature_names_out()) != list(spec.model_columns):
         raise ValueError("the encoder's output columns are not the spec's model columns")
@@ -63,7 +66,8 @@ def export_pipeline(pipeline: Pipeline, spec: FeatureSpec) -> ScoringModel:
         cuts=tuple(cuts),
         masks=tuple(masks),
         leaf_values=leaf_values,
-        baseline=float(np.asarray(estimator._baseline_prediction).ravel()[0]),
+        # (1, outputs): one baseline per class for a multiclass model, else one.
+        baseline=tuple(float(b) for b in np.asarray(estimator._baseline_prediction).ravel()),
         link=link,
     )
 
@@ -71,8 +75,8 @@ def export_pipeline(pipeline: Pipeline, spec: FeatureSpec) -> ScoringModel:
 def check_export(
     model: ScoringModel, spec: FeatureSpec, X: pd.DataFrame, expected: np.ndarray
 ) -> None:
-    """Raise unless the served model gives `expected` (the pipeline's values on X) to the bit,
-    for one row, a small batch and all rows."""
+    """Raise unless the served model gives `expected` (the pipeline's values on X: one per
+    row, or a row of class probabilities) to the bit, for one row, a small batch and all rows."""
     for size in (1, 17, len(X)):
         part = X.head(size)
         got = model.predict(spec, {c: part[c].tolist() for c in spec.inputs})

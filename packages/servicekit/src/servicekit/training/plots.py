@@ -15,8 +15,9 @@ from servicekit.definition import Task
 
 
 def write_plots(
-    task: Task, y_true: np.ndarray, value: np.ndarray, threshold: float, out_dir: Path
-) -> list[Path]:
+    task: Task, y_true: np.ndarray, value: np.ndarray, threshold: float, out_dir: Path,
+    labels: tuple[str, ...] = (),
+) -> list[Path]:  # fmt: skip
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
 
@@ -37,6 +38,19 @@ def write_plots(
         fig, ax = plt.subplots(figsize=(5, 5))
         ConfusionMatrixDisplay.from_predictions(y_true, (value >= threshold).astype(int), ax=ax)
         ax.set_title(f"threshold {threshold:.3f}")
+        save(fig, "confusion_matrix.png")
+    elif task is Task.MULTICLASS:
+        fig, ax = plt.subplots(figsize=(6, 5))
+        for code, label in enumerate(labels):
+            RocCurveDisplay.from_predictions(y_true == code, value[:, code], name=label, ax=ax)
+        ax.set_title("one class against the rest")
+        save(fig, "roc_curves.png")
+        fig, ax = plt.subplots(figsize=(6, 6))
+        ConfusionMatrixDisplay.from_predictions(
+            y_true, np.argmax(value, axis=1), labels=range(len(labels)),
+            display_labels=labels, ax=ax, xticks_rotation=45,
+        )  # fmt: skip
+        ax.set_title("the most probable class")
         save(fig, "confusion_matrix.png")
     else:
         residuals = y_true - value

@@ -1,6 +1,6 @@
 """Training recipe shared by all services.
 
-split 60/20/20 (stratified; regression by target decile) -> k-fold CV on train -> fit on
+split 60/20/20 (stratified by class; regression by target decile) -> k-fold CV on train -> fit on
 train -> threshold on validation (binary) -> metrics and plots on the untouched test set
 -> export of the served model, checked to the bit against the pipeline -> artifact +
 metadata -> MLflow run (params, metrics, plots, data report, model).
@@ -57,15 +57,24 @@ class TrainResult:
     y_test: pd.Series
 
 
+# Each class needs rows in every split and every cross-validation fold: at 60/20/20 and 5 folds,
+# 10 rows give a class 6 training rows, at least one per fold.
+MIN_CLASS_ROWS = 10
+
+
 def _strata(task: Task, y: pd.Series) -> pd.Series:
-    if task is Task.BINARY:
+    if task is not Task.REGRESSION:
         return y
     return pd.qcut(y, q=10, labels=False, duplicates="drop")
 
 
 def predict_value(task: Task, pipeline: Pipeline, X: pd.DataFrame) -> np.ndarray:
+    """What the served model returns: the positive class's probability (binary), every
+    class's probability (multiclass: rows by classes) or the predicted value."""
     if task is Task.BINARY:
         return np.asarray(pipeline.predict_proba(X)[:, 1])
+    if task is Task.MULTICLASS:
+        return np.asarray(pipeline.predict_proba(X))
     return np.asarray(pipeline.predict(X))
 
 
@@ -96,6 +105,9 @@ def train(definition: ServiceDefinition, config: TrainConfig) -> TrainResult:
         X, y, report = load_training_data(config.data, definition.dataset)
     for line in report.lines():
         steps.note(line)
+
+    if task is Task.MULTICLASS:
+        _check_classes(definition, y)
 
     with steps.step("split train/validation/test"):
         X_rest, X_test, y_rest, y_test = train_test_split(
@@ -152,6 +164,18 @@ def train(definition: ServiceDefinition, config: TrainConfig) -> TrainResult:
     return TrainResult(model_path, metadata, pipeline, X_test, y_test)
 
 
+def _check_classes(definition: ServiceDefinition, y: pd.Series) -> None:
+    """Every class must reach every split and fold, or the model would know fewer classes
+    than the service names (and stratified splitting fails with a less readable error)."""
+    counts = y.value_counts()
+    for code, label in enumerate(definition.class_labels):
+        rows = int(counts.get(code, 0))
+        if rows < MIN_CLASS_ROWS:
+            value = definition.dataset.target_classes[code]
+            raise DataError(f"class {label} ({value}) has {rows} usable rows; each class needs "
+                            f"at least {MIN_CLASS_ROWS}")  # fmt: skip
+
+
 def _cross_validate(
     definition: ServiceDefinition,
     pipeline: Pipeline,
@@ -161,7 +185,7 @@ def _cross_validate(
     steps: Steps,
 ) -> dict[str, float]:
     task = definition.task
-    splitter = (StratifiedKFold if task is Task.BINARY else KFold)(
+    splitter = (KFold if task is Task.REGRESSION else StratifiedKFold)(
         n_splits=config.cv_folds, shuffle=True, random_state=config.seed
     )
     metric = PRIMARY_METRIC[task]
@@ -227,7 +251,7 @@ def _outcome_shares(
     definition: ServiceDefinition, values: np.ndarray, threshold: float
 ) -> dict[str, float]:
     """Share of each metrics outcome on the test split: the baseline the mix-shift alert uses."""
-    outcomes = pd.Series([definition.outcome(float(v), threshold) for v in values])
+    outcomes = pd.Series(definition.outcomes(values, threshold))
     return {str(k): float(v) for k, v in outcomes.value_counts(normalize=True).items()}
 
 
@@ -278,9 +302,8 @@ def _track(
             config.out_dir, pipeline, served, metadata, render_card(definition, metadata)
         )
         with tempfile.TemporaryDirectory() as tmp:
-            plots = write_plots(
-                definition.task, y_test.to_numpy(), test_value, threshold, Path(tmp)
-            )
+            plots = write_plots(definition.task, y_test.to_numpy(), test_value, threshold,
+                                Path(tmp), definition.class_labels)  # fmt: skip
             for plot in plots:
                 mlflow.log_artifact(str(plot), artifact_path="plots")
             report_file = Path(tmp) / "data_report.json"
