@@ -81,7 +81,7 @@ generate: setup ## Regenerate every file and block derived from services.toml
 generate-check: setup ## Fail if a generated file is stale (what CI runs)
 	$(RUN) python -m registry generate --check
 
-# make new-service NAME=wine DATA=~/wine.csv TARGET=cultivar [TASK=binary|regression]
+# make new-service NAME=wine DATA=~/wine.csv TARGET=cultivar [TASK=binary|multiclass|regression]
 NAME ?=
 DATA ?=
 TARGET ?=
@@ -90,7 +90,7 @@ TASK ?=
 .PHONY: new-service
 new-service: setup ## Scaffold, register, generate, lock and train a service from a CSV (NAME, DATA, TARGET[, TASK])
 	@test -n "$(NAME)" -a -n "$(DATA)" -a -n "$(TARGET)" || \
-		{ echo "make new-service: set NAME=<name> DATA=<csv> TARGET=<column> [TASK=binary|regression]" >&2; exit 2; }
+		{ echo "make new-service: set NAME=<name> DATA=<csv> TARGET=<column> [TASK=binary|multiclass|regression]" >&2; exit 2; }
 	UV=$(UV) $(RUN) python -m scaffold new --name "$(NAME)" --data "$(DATA)" --target "$(TARGET)" \
 		$(if $(TASK),--task "$(TASK)")
 
@@ -98,6 +98,17 @@ new-service: setup ## Scaffold, register, generate, lock and train a service fro
 remove-service: setup ## Remove a service and regenerate every touch point (NAME)
 	@test -n "$(NAME)" || { echo "make remove-service: set NAME=<service>" >&2; exit 2; }
 	UV=$(UV) $(RUN) python -m scaffold remove --name "$(NAME)"
+
+# make rename PROJECT=<name> NAMESPACE=<name> DOMAIN=<host> IMAGE_PREFIX=<registry/path>
+# TF_PREFIX=<name>, any subset. Only values given on the command line count: an IMAGE_PREFIX or
+# NAMESPACE exported in the shell for other tools renames nothing.
+rename_arg = $(if $(filter command line,$(origin $(1))),--$(2) "$($(1))")
+
+.PHONY: rename
+rename: setup ## Rename the platform for a fork, then regenerate (PROJECT NAMESPACE DOMAIN IMAGE_PREFIX TF_PREFIX; any)
+	$(RUN) python -m registry rename $(call rename_arg,PROJECT,project) \
+		$(call rename_arg,NAMESPACE,namespace) $(call rename_arg,DOMAIN,domain) \
+		$(call rename_arg,IMAGE_PREFIX,image-prefix) $(call rename_arg,TF_PREFIX,terraform-prefix)
 
 ##@ Quality
 
@@ -231,7 +242,7 @@ tf-lock: ## Record provider hashes for Linux and macOS, amd64 and arm64, in ever
 
 ##@ Kubernetes (kind)
 
-KIND_CLUSTER ?= mlops
+KIND_CLUSTER ?= $(shell $(PYTHON) -m registry platform project)
 INGRESS_PORT ?= 8080
 GATEWAY_PORT ?= 8081
 BIN_DIR ?= $(CURDIR)/bin
@@ -275,8 +286,8 @@ hostcluster-down: ## Stop the host cluster and undo every host change it made (i
 hostcluster-e2e: ## up, test-e2e, down where this host allows it; otherwise say why not
 	hostcluster/ci.sh
 
-# FORK_NAME, FORK_DATA, FORK_TARGET[, FORK_TASK]: the service to add (default: cancer, from
-# scikit-learn's breast cancer data).
+# FORK_NAME, FORK_DATA, FORK_TARGET[, FORK_TASK]: the service to add (default: wine, from
+# scikit-learn's wine data, target cultivar: a multiclass service).
 .PHONY: hostcluster-e2e-fork
 hostcluster-e2e-fork: setup ## hostcluster-e2e on a scratch fork with a service added by new-service (scaled in the e2e)
 	hostcluster/fork-e2e.sh

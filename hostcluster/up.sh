@@ -16,7 +16,6 @@ RUN=${HOSTCLUSTER_RUN:-/run/mlops-hostcluster}
 MODEL_DIR=${MODEL_DIR:-models}
 PYTHON=${PYTHON:-.venv/bin/python}
 STATE_DIR=.hostcluster  # in the clone: the env file for `make test-e2e`, the rendered overlay
-NAMESPACE=mlops
 POD_CIDR=10.244.0.0/16
 SERVICE_CIDR=10.96.0.0/16
 BRIDGE=mlops0
@@ -35,6 +34,9 @@ die() { printf 'hostcluster-up: %s\n' "$*" >&2; exit 2; }
 # The services, in order, from the registry (services.toml).
 read -ra SERVICES <<<"$(python3 -m registry names)"
 [[ ${#SERVICES[@]} -gt 0 ]] || die "no services: 'python3 -m registry names' printed nothing (needs python3 3.11+ on PATH)"
+# The platform's names ([platform] of services.toml).
+NAMESPACE=$(python3 -m registry platform namespace)
+IMAGE_PREFIX=$(python3 -m registry platform image_prefix)
 on_error() {
   local rc=$?
   printf '\nhostcluster-up: FAILED at step "%s" (exit %d)\n' "$step_name" "$rc" >&2
@@ -248,7 +250,12 @@ image --name "prom/prometheus:$PROMETHEUS_VERSION" --add "$BIN/prometheus=/bin/p
   --entrypoint /bin/prometheus --cmd=--config.file=/etc/prometheus/prometheus.yml \
   --cmd=--storage.tsdb.path=/prometheus --out "$images/prometheus.tar"
 for archive in "$images"/*.tar; do ctr_ images import "$archive" >>"$LOGS/images.log"; done
-imported() { grep -qxF "docker.io/mlops/$1:$tag" <<<"$(ctr_ images ls -q)"; }
+# containerd lists an image by its full reference: Docker Hub's host added when the prefix has
+# none (a first part with a dot or a port, or localhost, is a host).
+first=${IMAGE_PREFIX%%/*}
+registry_prefix=$IMAGE_PREFIX
+[[ $first == *.* || $first == *:* || $first == localhost ]] || registry_prefix=docker.io/$IMAGE_PREFIX
+imported() { grep -qxF "$registry_prefix/$1:$tag" <<<"$(ctr_ images ls -q)"; }
 for s in "${SERVICES[@]}"; do
   [[ -f $MODEL_DIR/$s/model.npz ]] || { make train MODEL_DIR="$MODEL_DIR" >>"$LOGS/images.log" 2>&1; break; }
 done
@@ -256,8 +263,8 @@ tag=$(scripts/image-tag.sh host "$MODEL_DIR")
 build=()
 for s in "${SERVICES[@]}"; do imported "$s" || build+=("$s"); done
 if [[ ${#build[@]} -gt 0 ]]; then
-  TAG=$tag IMAGE_PREFIX=mlops MODEL_DIR=$MODEL_DIR scripts/build-images.sh "${build[@]}" >>"$LOGS/images.log" 2>&1
-  for s in "${build[@]}"; do docker save "mlops/$s:$tag" | ctr_ images import - >>"$LOGS/images.log"; done
+  TAG=$tag IMAGE_PREFIX=$IMAGE_PREFIX MODEL_DIR=$MODEL_DIR scripts/build-images.sh "${build[@]}" >>"$LOGS/images.log" 2>&1
+  for s in "${build[@]}"; do docker save "$IMAGE_PREFIX/$s:$tag" | ctr_ images import - >>"$LOGS/images.log"; done
 fi
 
 step "starting etcd $ETCD_VERSION on 127.0.0.1:2379" "$LOGS/etcd.log"

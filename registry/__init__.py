@@ -1,5 +1,23 @@
 """The registry of services (services.toml) and everything derived from it."""
 
-from registry.services import Registry, RegistryError, Service, load, names, registry
+from registry.services import (
+    Platform,
+    Registry,
+    RegistryError,
+    Service,
+    load,
+    names,
+    platform,
+    registry,
+)
 
-__all__ = ["Registry", "RegistryError", "Service", "load", "names", "registry"]
+__all__ = [
+    "Platform",
+    "Registry",
+    "RegistryError",
+    "Service",
+    "load",
+    "names",
+    "platform",
+    "registry",
+]

@@ -2,17 +2,21 @@
 
     python3 -m registry names                  the service names, in order, one line
     python3 -m registry get NAME FIELD         one field: task, rows, test_rows, port, hpa.max, ...
+    python3 -m registry platform FIELD         one of the platform's names: project, namespace,
+                                               domain, image_prefix, terraform_prefix
     python -m registry generate [--check]      write (or only compare) every generated file
+    python -m registry rename [--project X] [--namespace X] [--domain X] [--image-prefix X]
+                              [--terraform-prefix X]   rename the platform, then generate
 
-`names` and `get` need only the standard library (the Makefile and scripts call them before
-the workspace exists); `generate` needs jinja2 from the locked workspace.
+`names`, `get` and `platform` need only the standard library (the Makefile and scripts call
+them before the workspace exists); `generate` and `rename` need jinja2 from the workspace.
 """
 
 import argparse
 import sys
 from dataclasses import asdict
 
-from registry.services import RegistryError, registry
+from registry.services import PLATFORM_FIELDS, RegistryError, registry
 
 
 def _get(name: str, field: str) -> str:
@@ -42,6 +46,37 @@ def _generate(check: bool) -> int:
     return 0
 
 
+def _rename(changes: dict[str, str]) -> int:
+    from registry import rename
+
+    if not changes:
+        print(
+            "registry: rename needs at least one new name (make rename PROJECT=... "
+            "NAMESPACE=... DOMAIN=... IMAGE_PREFIX=... TF_PREFIX=...)",
+            file=sys.stderr,
+        )
+        return 2
+    if bad := rename.errors(changes):  # every bad value, one line each, before any write
+        for line in bad:
+            print(f"registry: {line}", file=sys.stderr)
+        return 2
+    before = registry().platform
+    changed = rename.rename(changes)
+    for key, value in changes.items():
+        if getattr(before, key) != value:
+            print(f"registry: [platform] {key}: {getattr(before, key)} -> {value}")
+    for path in changed:
+        print(f"registry: wrote {path}")
+    if not changed:
+        print("registry: nothing to change")
+    else:  # generated text only: what already runs under the old names stays as it is
+        print(
+            "registry: renamed; clusters and AWS resources made under the old names are not "
+            "(registry/README.md)"
+        )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m registry", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -49,8 +84,13 @@ def main(argv: list[str] | None = None) -> int:
     get = commands.add_parser("get", help="one field of one service")
     get.add_argument("name")
     get.add_argument("field")
+    plat = commands.add_parser("platform", help="one of the platform's names")
+    plat.add_argument("field", choices=PLATFORM_FIELDS)
     gen = commands.add_parser("generate", help="write every generated file and block")
     gen.add_argument("--check", action="store_true", help="write nothing; exit 1 if any differs")
+    ren = commands.add_parser("rename", help="new platform names in services.toml, regenerated")
+    for key in PLATFORM_FIELDS:
+        ren.add_argument(f"--{key.replace('_', '-')}", dest=key, metavar=key.upper())
     args = parser.parse_args(argv)
     try:
         if args.command == "names":
@@ -59,6 +99,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "get":
             print(_get(args.name, args.field))
             return 0
+        if args.command == "platform":
+            print(getattr(registry().platform, args.field))
+            return 0
+        if args.command == "rename":
+            changes = {k: getattr(args, k) for k in PLATFORM_FIELDS if getattr(args, k) is not None}
+            return _rename(changes)
         return _generate(args.check)
     except (ValueError, OSError) as exc:  # RegistryError, a broken block marker, a missing file
         print(f"registry: {exc}", file=sys.stderr)

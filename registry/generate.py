@@ -76,6 +76,7 @@ def _context(reg: Registry) -> dict[str, object]:
         "names": reg.names,
         "first": reg.names[0],
         "ports": {name: reg.port(name) for name in reg.names},
+        "platform": reg.platform,
     }
 
 
@@ -95,7 +96,7 @@ def whole_files(reg: Registry, env: jinja2.Environment) -> Iterator[tuple[str, s
     yield "k8s/overlays/prod/services/kustomization.yaml", render("k8s/prod-services.yaml.j2")
     yield "compose/traefik/dynamic.yml", render("compose/traefik-dynamic.yml.j2")
     yield "monitoring/prometheus/tests/absent_test.yml", render("monitoring/absent_test.yml.j2")
-    for file, text in dashboards.render(reg.names).items():
+    for file, text in dashboards.render(reg.names, reg.platform.project).items():
         yield f"monitoring/grafana/dashboards/{file}", text
 
 
@@ -152,10 +153,13 @@ def write(reg: Registry, root: Path = REPO) -> list[str]:
         (root / path).unlink()
     for path in changed:
         if path in wanted:
-            target = root / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            # Whole-file replace: a reader never sees half a file.
-            tmp = target.with_name(f".{target.name}.tmp")
-            tmp.write_text(wanted[path], encoding="utf-8")
-            tmp.replace(target)
+            replace_file(root / path, wanted[path])
     return changed
+
+
+def replace_file(target: Path, text: str) -> None:
+    """Write `text` to `target` whole: a reader never sees half a file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(target)

@@ -6,7 +6,8 @@ Standard library only, so that the Makefile and shell scripts can ask it with an
 
 import re
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,32 @@ RESERVED = frozenset(
      "tests", "prometheus", "grafana", "gateway", "traefik", "mlflow", "kit", "lint", "types",
      "manifests", "terraform", "integration", "e2e", "docs", "metrics", "health", "ready"}
 )  # fmt: skip
+
+
+# The platform's own names ([platform] of services.toml), each checked against the tightest
+# place it goes. The project: DNS-1123 label (label values, kind's cluster, the Ingress) of at
+# most 40 characters, Grafana's limit for the folder UID it becomes.
+PROJECT = re.compile(r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$")
+# The namespace: a DNS-1123 label, not Kubernetes' own and not Traefik's (the platform's
+# default-deny NetworkPolicies would cut the controller off).
+NAMESPACE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+NAMESPACES_TAKEN = frozenset({"default", "traefik"})
+# The domain: the host name prod routes (an Ingress host is a lowercase DNS name, never an IP,
+# so the last label starts with a letter).
+DNS_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+DOMAIN = re.compile(rf"^(?=.{{1,253}}$)({DNS_LABEL}\.)+[a-z]([a-z0-9-]{{0,61}}[a-z0-9])?$")
+# The image prefix: an OCI repository prefix, an optional registry host[:port] then lowercase
+# path components (the distribution spec's grammar); images are <prefix>/<service>, at most
+# 255 characters with a 31-character service name.
+HOST_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
+OCI_HOST = re.compile(rf"^{HOST_LABEL}(\.{HOST_LABEL})*(:\d+)?$")
+OCI_PATH = re.compile(r"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$")
+IMAGE_PREFIX_MAX = 255 - 1 - 31
+# The Terraform prefix (terraform's `project`): AWS names <prefix>-<env>..., of which
+# modules/network's 31 characters for "<prefix>-staging" are the tightest (the artifact bucket
+# allows 32, the state bucket 34). Every bucket starts "<prefix>-": S3 refuses these starts.
+TF_PREFIX = re.compile(r"^[a-z][a-z0-9-]{0,21}[a-z0-9]$")
+S3_RESERVED = ("xn--", "sthree-", "amzn-s3-demo-")
 
 
 class RegistryError(ValueError):
@@ -61,8 +88,120 @@ class Service:
 
 
 @dataclass(frozen=True)
+class Platform:
+    """The platform's own names, which a fork renames (`make rename`)."""
+
+    project: str  # labels part-of and project, compose, kind, the routes, Prometheus, Grafana
+    namespace: str  # the Kubernetes namespace of everything but the add-ons
+    domain: str  # the host prod routes: the Ingress host, the HTTPRoute hostname
+    image_prefix: str  # images are <image_prefix>/<service> until an overlay renames them
+    terraform_prefix: str  # terraform's `project`: AWS names <prefix>-<env>, the state bucket
+
+
+PLATFORM_FIELDS = tuple(f.name for f in fields(Platform))
+
+
+def _project_error(value: str) -> str | None:
+    if PROJECT.fullmatch(value):
+        return None
+    return (
+        f"[platform] project {value!r} must be 2-40 lowercase letters, digits and hyphens, "
+        "starting with a letter (a DNS-1123 label; a Grafana folder UID)"
+    )
+
+
+def _namespace_error(value: str) -> str | None:
+    if not NAMESPACE.fullmatch(value):
+        return (
+            f"[platform] namespace {value!r} must be a DNS-1123 label: at most 63 lowercase "
+            "letters, digits and hyphens, not starting or ending with one"
+        )
+    if value in NAMESPACES_TAKEN or value.startswith("kube-"):
+        return f"[platform] namespace {value!r} belongs to Kubernetes or to Traefik"
+    return None
+
+
+def _domain_error(value: str) -> str | None:
+    if DOMAIN.fullmatch(value):
+        return None
+    return (
+        f"[platform] domain {value!r} must be a lowercase DNS name of two or more labels, "
+        "the last starting with a letter, at most 253 characters"
+    )
+
+
+def _image_prefix_error(value: str) -> str | None:
+    parts = value.split("/")
+    # As Docker reads a reference: a first part with a dot or a port, or localhost, is a host.
+    host = parts[0] if "." in parts[0] or ":" in parts[0] or parts[0] == "localhost" else None
+    path = parts[1:] if host is not None else parts
+    if (
+        len(value) <= IMAGE_PREFIX_MAX
+        and (host is None or OCI_HOST.fullmatch(host))
+        and all(OCI_PATH.fullmatch(p) for p in path)
+    ):
+        return None
+    return (
+        f"[platform] image_prefix {value!r} must be an OCI repository prefix of at most "
+        f"{IMAGE_PREFIX_MAX} characters: [host[:port]/]path, lowercase path parts of letters "
+        "and digits joined by '.', '_', '__' or '-'"
+    )
+
+
+def _terraform_prefix_error(value: str) -> str | None:
+    if not TF_PREFIX.fullmatch(value):
+        return (
+            f"[platform] terraform_prefix {value!r} must be 2-23 lowercase letters, digits "
+            "and hyphens, starting with a letter and not ending with a hyphen "
+            '("<prefix>-staging" names the network, at most 31 characters)'
+        )
+    if f"{value}-".startswith(S3_RESERVED):
+        return (
+            f"[platform] terraform_prefix {value!r} would start every S3 bucket name with "
+            f"one S3 reserves ({', '.join(S3_RESERVED)})"
+        )
+    return None
+
+
+PLATFORM_CHECKS: dict[str, Callable[[str], str | None]] = {
+    "project": _project_error,
+    "namespace": _namespace_error,
+    "domain": _domain_error,
+    "image_prefix": _image_prefix_error,
+    "terraform_prefix": _terraform_prefix_error,
+}
+
+
+def platform_error(key: str, value: object) -> str | None:
+    """Why `value` cannot be the platform's `key`, in one line; None when it can."""
+    check = PLATFORM_CHECKS.get(key)
+    if check is None:
+        return f"[platform] has no {key!r} (it has {', '.join(PLATFORM_FIELDS)})"
+    if not isinstance(value, str):
+        return f"[platform] {key} must be a string, not {value!r}"
+    return check(value)
+
+
+def check_platform(raw: dict[str, Any]) -> Platform:
+    """The [platform] table, checked: RegistryError with the first bad value's line."""
+    for key in (*PLATFORM_FIELDS, *sorted(set(raw) - set(PLATFORM_FIELDS))):
+        if key not in raw:
+            raise RegistryError(f"[platform] lacks {key} (it needs {', '.join(PLATFORM_FIELDS)})")
+        error = platform_error(key, raw[key])
+        if error is not None:
+            raise RegistryError(error)
+    return Platform(**raw)
+
+
+def _repository_platform() -> Platform:
+    return registry().platform
+
+
+@dataclass(frozen=True)
 class Registry:
     services: tuple[Service, ...]
+    # A registry built in code (tests) names the repository's platform unless it is given one.
+    platform: Platform = field(default_factory=_repository_platform)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -181,12 +320,15 @@ def parse(text: str) -> Registry:
     if not isinstance(entries, list) or not entries:
         raise RegistryError("services.toml lists no [[service]]")
     defaults = _table(raw.get("defaults", {}), "defaults")
+    if "platform" not in raw:
+        raise RegistryError(f"services.toml has no [platform] ({', '.join(PLATFORM_FIELDS)})")
+    platform = check_platform(_table(raw["platform"], "[platform]"))
     services = tuple(_service(_table(e, "[[service]]"), defaults) for e in entries)
     names = [s.name for s in services]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         raise RegistryError(f"services.toml lists {', '.join(twice)} more than once")
-    return Registry(services)
+    return Registry(services, platform)
 
 
 def load(path: Path = REGISTRY_FILE) -> Registry:
@@ -206,3 +348,8 @@ def registry() -> Registry:
 def names() -> tuple[str, ...]:
     """The registered service names, in order."""
     return registry().names
+
+
+def platform() -> Platform:
+    """The repository's platform names ([platform] of services.toml)."""
+    return registry().platform

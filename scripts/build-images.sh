@@ -2,7 +2,7 @@
 # Build the service images: scripts/build-images.sh [SERVICE...]  (default: every service of
 # services.toml)
 #   TAG           image tag (default: git short revision, or "dev")
-#   IMAGE_PREFIX  repository prefix (default: mlops)
+#   IMAGE_PREFIX  repository prefix (default: [platform] image_prefix of services.toml)
 #   MODEL_DIR     trained models to bake in (default: models; run `make train` first)
 #   SOURCE        repository URL for the org.opencontainers.image.source label (optional)
 #   BASE_IMAGE    base image; default: the Dockerfile's pinned public image (its `AS base` line) when it can be
@@ -15,7 +15,7 @@ services=("$@")
 [[ ${#services[@]} -gt 0 ]] || read -ra services <<<"$(python3 -m registry names)"
 revision=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 TAG=${TAG:-${revision/unknown/dev}}
-IMAGE_PREFIX=${IMAGE_PREFIX:-mlops}
+IMAGE_PREFIX=${IMAGE_PREFIX:-$(python3 -m registry platform image_prefix)}
 MODEL_DIR=${MODEL_DIR:-models}
 PUBLIC_BASE=$(sed -n 's/^FROM \(.*\) AS base$/\1/p' docker/Dockerfile)
 # Bump the suffix when scripts/make-local-base.sh changes: an existing base is reused.

@@ -20,7 +20,7 @@ static void on_child(int sig) {
 
 int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "-v") == 0) {
-    printf("pause (mlops hostcluster)\n");
+    printf("pause (mlops-hostcluster)\n");
     return 0;
   }
   if (getpid() != 1) fprintf(stderr, "pause: warning: not PID 1, orphans are not reaped here\n");

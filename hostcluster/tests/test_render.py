@@ -94,14 +94,14 @@ def test_each_claim_gets_a_local_volume_bound_to_it(tmp_path: Path) -> None:
     node = _node(tmp_path)
     claim = {
         "kind": "PersistentVolumeClaim",
-        "metadata": {"name": "prometheus-data", "namespace": "mlops"},
+        "metadata": {"name": "prometheus-data", "namespace": "apps"},
         "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "2Gi"}}},
     }
     (volume,) = local_volumes([claim, {"kind": "Service", "metadata": {"name": "x"}}, {}], node)
     spec = volume["spec"]
-    assert spec["claimRef"] == {"namespace": "mlops", "name": "prometheus-data"}
+    assert spec["claimRef"] == {"namespace": "apps", "name": "prometheus-data"}
     assert spec["capacity"] == {"storage": "2Gi"}
-    assert spec["local"]["path"] == str(node.root / "volumes" / "mlops-prometheus-data")
+    assert spec["local"]["path"] == str(node.root / "volumes" / "apps-prometheus-data")
     (term,) = spec["nodeAffinity"]["required"]["nodeSelectorTerms"]
     assert term["matchExpressions"][0]["values"] == ["node-a"]
 

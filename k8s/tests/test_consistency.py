@@ -29,6 +29,7 @@ from k8s.tests.manifests import (
     workloads,
 )
 from monitoring.grafana import generate as dashboards
+from registry import platform
 from servicekit.api.app import create_app
 from servicekit.definition import load_definition
 from servicekit.settings import ServiceSettings
@@ -39,6 +40,7 @@ EXTERNAL_SECRETS = {
     "prod": {},  # every prod Secret comes from an ExternalSecret (checked below)
 }
 COST_LABELS = ("project", "env", "owner")
+PLATFORM = platform()
 
 
 @pytest.fixture(params=APP_OVERLAYS)
@@ -236,10 +238,12 @@ def _service_port(objs: list[Obj], service: str, port: Any) -> None:
 
 
 def test_ingress_routes_each_prefix_to_its_service(objs: list[Obj], overlay: str) -> None:
-    ingress = one(objs, "Ingress", "mlops")
+    ingress = one(objs, "Ingress", PLATFORM.project)
     assert ingress["spec"]["ingressClassName"] == "traefik"
     assert not any("rewrite" in k for k in ingress["metadata"].get("annotations", {}))
     (rule,) = ingress["spec"]["rules"]
+    # Prod routes its domain only; kind and the host cluster are reached as 127.0.0.1.
+    assert rule.get("host") == (PLATFORM.domain if overlay == "prod" else None)
     routes = {p["path"]: p for p in rule["http"]["paths"]}
     assert set(routes) == {f"/{s}" for s in SERVICES}
     for service in SERVICES:
@@ -251,11 +255,14 @@ def test_ingress_routes_each_prefix_to_its_service(objs: list[Obj], overlay: str
 
 
 def test_base_leaves_the_controller_to_the_overlays() -> None:
-    assert "ingressClassName" not in one(render("base"), "Ingress", "mlops")["spec"]
+    assert "ingressClassName" not in one(render("base"), "Ingress", PLATFORM.project)["spec"]
 
 
-def test_httproute_mirrors_the_ingress_and_attaches_to_the_gateway(objs: list[Obj]) -> None:
-    route = one(objs, "HTTPRoute", "mlops")
+def test_httproute_mirrors_the_ingress_and_attaches_to_the_gateway(
+    objs: list[Obj], overlay: str
+) -> None:
+    route = one(objs, "HTTPRoute", PLATFORM.project)
+    assert route["spec"].get("hostnames") == ([PLATFORM.domain] if overlay == "prod" else None)
     rules = {r["matches"][0]["path"]["value"]: r for r in route["spec"]["rules"]}
     assert set(rules) == {f"/{s}" for s in SERVICES}
     for service in SERVICES:
@@ -265,13 +272,13 @@ def test_httproute_mirrors_the_ingress_and_attaches_to_the_gateway(objs: list[Ob
         (backend,) = rule["backendRefs"]
         assert backend["name"] == service
         _service_port(objs, service, backend["port"])
-    # The parent is the Gateway of the Traefik add-on, and it admits routes from `mlops`.
+    # The parent is the Gateway of the Traefik add-on, and it admits routes from the namespace.
     (parent,) = route["spec"]["parentRefs"]
     addon = render("traefik")
     gateway = one(addon, "Gateway", parent["name"])
     assert gateway["metadata"]["namespace"] == parent["namespace"]
     allowed = gateway["spec"]["listeners"][0]["allowedRoutes"]["namespaces"]
-    namespace = one(objs, "Namespace", "mlops")["metadata"]
+    namespace = one(objs, "Namespace", PLATFORM.namespace)["metadata"]
     # The API server adds kubernetes.io/metadata.name to every namespace.
     labels = {**namespace["labels"], "kubernetes.io/metadata.name": namespace["name"]}
     assert selects(allowed["selector"]["matchLabels"], labels)
@@ -341,7 +348,7 @@ def _allowed(
                 ns_ok = (
                     selects(peer["namespaceSelector"]["matchLabels"], namespace_labels)
                     if "namespaceSelector" in peer
-                    else from_ns == "mlops"
+                    else from_ns == PLATFORM.namespace
                 )
                 if ns_ok and selects(peer["podSelector"]["matchLabels"], from_labels):
                     return True
@@ -357,9 +364,9 @@ def test_network_policies_deny_by_default_and_allow_the_platform_flows(objs: lis
     for service in SERVICES:
         api = _pod_labels(one(objs, "Deployment", service))
         assert _allowed(objs, api, traefik_labels, "traefik", 8000)
-        assert _allowed(objs, api, prometheus, "mlops", 8000)
-        assert not _allowed(objs, api, grafana, "mlops", 8000)
-    assert _allowed(objs, prometheus, grafana, "mlops", 9090)
+        assert _allowed(objs, api, prometheus, PLATFORM.namespace, 8000)
+        assert not _allowed(objs, api, grafana, PLATFORM.namespace, 8000)
+    assert _allowed(objs, prometheus, grafana, PLATFORM.namespace, 9090)
     assert not _allowed(objs, grafana, traefik_labels, "traefik", 3000)
 
 
@@ -369,7 +376,7 @@ def test_every_object_carries_the_cost_labels(objs: list[Obj], overlay: str) -> 
         missing = [k for k in COST_LABELS if k not in labels]
         assert missing == [], f"{obj['kind']}/{obj['metadata']['name']} lacks {missing}"
         assert labels["env"] == overlay
-        assert labels["app.kubernetes.io/part-of"] == "mlops-platform"
+        assert labels["app.kubernetes.io/part-of"] == labels["project"] == PLATFORM.project
     for d in workloads(objs):
         assert {"project", "env", "owner", "app.kubernetes.io/name"} <= set(_pod_labels(d))
 
@@ -384,7 +391,8 @@ def test_images_are_pinned(objs: list[Obj], overlay: str) -> None:
                 # The environment's ECR repository (terraform/modules/platform names it
                 # <project>-<env>/<service>), under the immutable tag images.yml pushes.
                 service = d["metadata"]["name"]
-                ecr = r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/mlops-prod/"
+                ecr = r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/"
+                ecr += re.escape(f"{PLATFORM.terraform_prefix}-prod/")
                 assert re.search(
                     ecr + rf"{service}(:sha-[0-9a-f]{{40}}|@sha256:[0-9a-f]{{64}})$", image
                 )
@@ -401,7 +409,7 @@ def test_kind_up_overlay_deploys_the_tag_it_built() -> None:
     finally:
         shutil.rmtree(target, ignore_errors=True)
     images = {c["image"] for d in workloads(objs) for c in containers(pod_spec(d))}
-    assert {f"mlops/{s}:kind-0123abcd" for s in SERVICES} <= images
+    assert {f"{PLATFORM.image_prefix}/{s}:kind-0123abcd" for s in SERVICES} <= images
     assert render("kind") != objs  # only the tags differ...
     assert len(render("kind")) == len(objs)  # ...not the objects
 

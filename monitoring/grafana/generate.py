@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from registry.services import names
+from registry.services import names, platform
 
 DATASOURCE = {"type": "prometheus", "uid": "prometheus"}
 OUT_DIR = Path(__file__).parent / "dashboards"
@@ -250,7 +250,7 @@ def dashboard(
     return {
         "uid": uid,
         "title": title,
-        "tags": ["mlops", *tags],
+        "tags": tags,
         "timezone": "utc",
         "schemaVersion": 39,
         "version": 1,
@@ -261,16 +261,17 @@ def dashboard(
     }
 
 
-def render(services: Sequence[str]) -> dict[str, str]:
-    """File name -> JSON text of the overview and of each service's dashboard."""
+def render(services: Sequence[str], project: str) -> dict[str, str]:
+    """File name -> JSON text of the overview and of each service's dashboard, each tagged
+    with the platform's project (services.toml)."""
     boards = {
         "overview.json": dashboard(
-            "mlops-overview", "MLOps platform overview", overview(), ["overview"]
+            "mlops-overview", "MLOps platform overview", overview(), [project, "overview"]
         )
     }
     for name in services:
         boards[f"{name}.json"] = dashboard(
-            f"mlops-{name}", f"MLOps service: {name}", service_dashboard(name), [name]
+            f"mlops-{name}", f"MLOps service: {name}", service_dashboard(name), [project, name]
         )
     return {
         file: json.dumps(board, indent=2, sort_keys=True) + "\n" for file, board in boards.items()
@@ -282,7 +283,7 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="fail if committed files are stale")
     args = parser.parse_args()
     stale = []
-    for file, text in render(names()).items():
+    for file, text in render(names(), platform().project).items():
         path = OUT_DIR / file
         if args.check:
             if not path.is_file() or path.read_text() != text:

@@ -34,7 +34,7 @@ def rules() -> list[dict[str, Any]]:
 
 def dashboard_exprs() -> list[tuple[str, str, str]]:
     """(dashboard file, panel title, expr) for every query of every panel."""
-    out = []
+    out: list[tuple[str, str, str]] = []
     for path in DASHBOARDS:
         for panel in json.loads(path.read_text())["panels"]:
             out.extend((path.name, panel["title"], t["expr"]) for t in panel["targets"])

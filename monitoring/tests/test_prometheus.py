@@ -15,6 +15,7 @@ from monitoring.tests.conftest import (
     rules,
 )
 from monitoring.tests.promql import metric_names
+from registry import platform
 
 RUNBOOKS = MONITORING.parent / "docs" / "runbooks.md"
 UNIT_TESTS = ("tests/alerts_test.yml", "tests/absent_test.yml")
@@ -41,7 +42,10 @@ def test_kubernetes_config_is_valid(tmp_path: Path) -> None:
     and the discovery block itself here."""
     config = yaml.safe_load((PROMETHEUS_DIR / "prometheus-kubernetes.yml").read_text())
     job = next(j for j in config["scrape_configs"] if j["job_name"] == "mlops-services")
-    assert job["kubernetes_sd_configs"] == [{"role": "pod", "namespaces": {"names": ["mlops"]}}]
+    namespaces = {"names": [platform().namespace]}
+    assert job["kubernetes_sd_configs"] == [{"role": "pod", "namespaces": namespaces}]
+    keep = job["relabel_configs"][0]
+    assert keep["regex"] == platform().project, "pods labelled part-of the project"
     assert job["honor_labels"] is True
     targets = {r.get("target_label") for r in job["relabel_configs"]}
     assert {"service", "namespace", "pod"} <= targets

@@ -29,8 +29,8 @@ def _copy(tmp_path: Path) -> Path:
 
 def _with_fourth(reg: Registry) -> Registry:
     first = reg.services[0]
-    wine = replace(first, name="wine", task="multiclass", summary="the cultivar of a wine")
-    return Registry((*reg.services, wine))
+    vintage = replace(first, name="vintage", task="multiclass", summary="the cultivar of a wine")
+    return Registry((*reg.services, vintage))
 
 
 def test_a_fourth_service_reaches_every_touch_point_and_removing_it_restores_every_byte(
@@ -40,22 +40,24 @@ def test_a_fourth_service_reaches_every_touch_point_and_removing_it_restores_eve
     before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
     four = _with_fourth(registry())
     changed = generate.write(four, root)
-    assert "k8s/base/services/wine.yaml" in changed
+    assert "k8s/base/services/vintage.yaml" in changed
     assert generate.differences(four, root) == [], "a second run changes nothing"
 
     objs = render_dir(root / "k8s" / "overlays" / "prod")
     kinds = {(o["kind"], o["metadata"]["name"]) for o in objs}
     for kind in ("Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget"):
-        assert (kind, "wine") in kinds
+        assert (kind, "vintage") in kinds
     routes = [o for o in objs if o["kind"] in {"Ingress", "HTTPRoute"}]
-    assert all("/wine" in yaml.safe_dump(r) for r in routes) and len(routes) == 2
-    image = next(o for o in objs if o["kind"] == "Deployment" and o["metadata"]["name"] == "wine")
-    assert "/mlops-prod/wine:sha-" in yaml.safe_dump(image)
+    assert all("/vintage" in yaml.safe_dump(r) for r in routes) and len(routes) == 2
+    image = next(
+        o for o in objs if o["kind"] == "Deployment" and o["metadata"]["name"] == "vintage"
+    )
+    assert f"/{four.platform.terraform_prefix}-prod/vintage:sha-" in yaml.safe_dump(image)
     alerts = (root / "monitoring/prometheus/rules/alerts.yml").read_text()
-    assert 'or absent(up{job="mlops-services", service="wine"})' in alerts
-    assert "service: wine" in (root / "monitoring/prometheus/tests/absent_test.yml").read_text()
-    assert "wine: pytest services/wine {posargs}" in (root / "tox.ini").read_text()
-    assert "| `wine` | the cultivar of a wine | multiclass |" in (root / "README.md").read_text()
+    assert 'or absent(up{job="mlops-services", service="vintage"})' in alerts
+    assert "service: vintage" in (root / "monitoring/prometheus/tests/absent_test.yml").read_text()
+    assert "vintage: pytest services/vintage {posargs}" in (root / "tox.ini").read_text()
+    assert "| `vintage` | the cultivar of a wine | multiclass |" in (root / "README.md").read_text()
 
     generate.write(registry(), root)
     after = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}

@@ -19,7 +19,7 @@ EXEMPT_NAMES = {"uv.lock", "services.toml"}
 EXEMPT_SUFFIXES = (".md",)
 
 
-def _files() -> list[str]:
+def tracked_files() -> list[str]:
     out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"],
                          cwd=REPO, capture_output=True, text=True, check=True).stdout  # fmt: skip
     return [f for f in out.splitlines() if (REPO / f).is_file()]
@@ -38,7 +38,7 @@ def hand_lists(root: Path = REPO) -> dict[str, list[str]]:
     whole = set(generated) - {b.path for b in generate.BLOCKS}
     own = tuple(f"services/{name}/" for name in reg.names)
     found: dict[str, list[str]] = {}
-    for path in _files():
+    for path in tracked_files():
         if (path in whole or path.startswith(own + EXEMPT_PREFIXES)
                 or Path(path).name in EXEMPT_NAMES or path.endswith(EXEMPT_SUFFIXES)):  # fmt: skip
             continue

@@ -11,6 +11,13 @@ from registry.services import REGISTRY_FILE, RegistryError, load, parse, registr
 REPO = Path(__file__).resolve().parents[2]
 
 ONE = """
+[platform]
+project = "acme"
+namespace = "acme-ml"
+domain = "ml.acme.io"
+image_prefix = "ghcr.io/acme/ml"
+terraform_prefix = "acme"
+
 [defaults.hpa]
 min = 2
 max = 4
@@ -71,6 +78,10 @@ def test_defaults_fill_what_a_service_leaves_out_and_its_own_values_win() -> Non
         (_one() + _one().split("[[service]]")[1].join(["[[service]]", ""]), "more than once"),
         ("[[service]\n", "not valid TOML"),
         ("[defaults]\n", "lists no [[service]]"),
+        (_one().split("[defaults.hpa]")[1].join(["[defaults.hpa]", ""]), "has no [platform]"),
+        (_one().replace('domain = "ml.acme.io"\n', ""), "[platform] lacks domain"),
+        (_one().replace("[platform]\n", "[platform]\nowner = 'me'\n"), "[platform] has no 'owner'"),
+        (_one().replace('"acme-ml"', '"kube-system"'), "namespace 'kube-system' belongs to"),
     ],
 )
 def test_a_bad_registry_is_refused_with_one_line_that_says_why(text: str, message: str) -> None:

@@ -2,7 +2,7 @@
 # make kind-down: delete the kind cluster of make kind-up and its local state.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-KIND_CLUSTER=${KIND_CLUSTER:-mlops}
+KIND_CLUSTER=${KIND_CLUSTER:-$(python3 -m registry platform project)}
 BIN_DIR=${BIN_DIR:-$PWD/bin}
 export PATH="$BIN_DIR:$PATH"
 if command -v kind >/dev/null && grep -qx "$KIND_CLUSTER" <<<"$(kind get clusters 2>/dev/null)"; then

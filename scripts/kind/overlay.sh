@@ -11,6 +11,7 @@ base=${3:-k8s/overlays/kind}
 [[ $tag =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] || { echo "overlay.sh: invalid image tag '$tag'" >&2; exit 2; }
 [[ -f $(dirname "$0")/../../$base/kustomization.yaml ]] || { echo "overlay.sh: no kustomization in '$base'" >&2; exit 2; }
 read -ra services <<<"$(cd "$(dirname "$0")/../.." && python3 -m registry names)"
+prefix=$(cd "$(dirname "$0")/../.." && python3 -m registry platform image_prefix)
 [[ ${#services[@]} -gt 0 ]] || { echo "overlay.sh: no services: 'python3 -m registry names' printed nothing" >&2; exit 2; }
 mkdir -p "$dir"
 {
@@ -21,7 +22,7 @@ mkdir -p "$dir"
   echo "  - ../../$base"
   echo "images:"
   for s in "${services[@]}"; do
-    echo "  - name: mlops/$s"
+    echo "  - name: $prefix/$s"
     echo "    newTag: $tag"
   done
 } > "$dir/kustomization.yaml"

@@ -11,15 +11,16 @@ cd "$(dirname "$0")/../.."
 KIND_VERSION=${KIND_VERSION:?set by the Makefile}
 KUBECTL_VERSION=${KUBECTL_VERSION:?set by the Makefile}
 GATEWAY_API_VERSION=${GATEWAY_API_VERSION:?set by the Makefile}
-KIND_CLUSTER=${KIND_CLUSTER:-mlops}
+KIND_CLUSTER=${KIND_CLUSTER:-}  # default: the [platform] project, read after the prerequisites
 INGRESS_PORT=${INGRESS_PORT:-8080}
 GATEWAY_PORT=${GATEWAY_PORT:-8081}
 BIN_DIR=${BIN_DIR:-$PWD/bin}
 MODEL_DIR=${MODEL_DIR:-models}
 KIND_MIN_CPUS=${KIND_MIN_CPUS:-2}
 STATE_DIR=.kind
-NAMESPACE=mlops
-CONTEXT=kind-$KIND_CLUSTER
+NAMESPACE=  # the platform's names, read from the registry after the prerequisites (below)
+IMAGE_PREFIX=
+CONTEXT=
 export PATH="$BIN_DIR:$PATH"
 
 step_name="starting"
@@ -31,7 +32,7 @@ k() { kubectl --context "$CONTEXT" "$@"; }
 explain_failure() {
   local rc=$?
   printf '\nkind-up: FAILED at step "%s" (exit %d)\n' "$step_name" "$rc" >&2
-  if kubectl config get-contexts "$CONTEXT" >/dev/null 2>&1; then
+  if [[ -n $CONTEXT ]] && kubectl config get-contexts "$CONTEXT" >/dev/null 2>&1; then
     printf '\n--- recent events in %s ---\n' "$NAMESPACE" >&2
     k get events -n "$NAMESPACE" --sort-by=.lastTimestamp 2>/dev/null | tail -n 25 >&2 || true
     printf '\n--- pods not ready ---\n' >&2
@@ -86,6 +87,11 @@ read -r ncpu cgroup < <(docker info --format '{{.NCPU}} {{.CgroupVersion}}')
 # The services, in order, from the registry (services.toml; python3 3.11+, standard library).
 read -ra SERVICES <<<"$(python3 -m registry names)"
 [[ ${#SERVICES[@]} -gt 0 ]] || die "no services: 'python3 -m registry names' printed nothing (needs python3 3.11+ on PATH)"
+# The platform's names ([platform] of services.toml).
+KIND_CLUSTER=${KIND_CLUSTER:-$(python3 -m registry platform project)}
+NAMESPACE=$(python3 -m registry platform namespace)
+IMAGE_PREFIX=$(python3 -m registry platform image_prefix)
+CONTEXT=kind-$KIND_CLUSTER
 
 step "installing kind $KIND_VERSION and kubectl $KUBECTL_VERSION into $BIN_DIR (unless on PATH)"
 install_tool kind "$KIND_VERSION" \
@@ -103,7 +109,7 @@ if grep -qx "$KIND_CLUSTER" <<<"$(kind get clusters 2>/dev/null)"; then
   echo "cluster exists; reusing it"
 else
   sed -e "s/hostPort: 8080/hostPort: $INGRESS_PORT/" -e "s/hostPort: 8081/hostPort: $GATEWAY_PORT/" \
-    -e "s/^name: mlops$/name: $KIND_CLUSTER/" k8s/kind/kind-config.yaml > "$STATE_DIR/kind-config.yaml"
+    -e "s/^name: .*$/name: $KIND_CLUSTER/" k8s/kind/kind-config.yaml > "$STATE_DIR/kind-config.yaml"
   kind create cluster --config "$STATE_DIR/kind-config.yaml" --wait 120s
 fi
 k wait --for=condition=Ready node --all --timeout=120s
@@ -128,10 +134,10 @@ done
 tag=$(scripts/image-tag.sh kind "$MODEL_DIR")
 
 step "building the images (tag $tag)"
-TAG=$tag IMAGE_PREFIX=mlops MODEL_DIR=$MODEL_DIR scripts/build-images.sh "${SERVICES[@]}"
+TAG=$tag IMAGE_PREFIX=$IMAGE_PREFIX MODEL_DIR=$MODEL_DIR scripts/build-images.sh "${SERVICES[@]}"
 
 step "loading the images into kind"
-for s in "${SERVICES[@]}"; do kind load docker-image --name "$KIND_CLUSTER" "mlops/$s:$tag"; done
+for s in "${SERVICES[@]}"; do kind load docker-image --name "$KIND_CLUSTER" "$IMAGE_PREFIX/$s:$tag"; done
 
 step "creating the namespace and the Grafana admin Secret (random password, never in git)"
 k create namespace "$NAMESPACE" --dry-run=client -o yaml | k apply -f - >/dev/null

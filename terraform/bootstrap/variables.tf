@@ -5,7 +5,7 @@ variable "region" {
 }
 
 variable "state_bucket_name" {
-  description = "Name of the Terraform state bucket (globally unique), e.g. mlops-terraform-state-<account id>."
+  description = "Name of the Terraform state bucket (globally unique), e.g. <project>-terraform-state-<account id>."
   type        = string
   default     = null
 
@@ -18,7 +18,9 @@ variable "state_bucket_name" {
 variable "project" {
   description = "Cost tag `project`."
   type        = string
-  default     = "mlops"
+  # BEGIN GENERATED services: project (make generate)
+  default = "mlops"
+  # END GENERATED services: project
 }
 
 variable "owner" {

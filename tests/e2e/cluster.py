@@ -13,9 +13,10 @@ from typing import Any
 
 import httpx
 
+from registry.services import platform
 from tests.helpers import venv_tool, wait_until
 
-NAMESPACE = os.environ.get("E2E_NAMESPACE", "mlops")
+NAMESPACE = os.environ.get("E2E_NAMESPACE", platform().namespace)
 REPO = Path(__file__).resolve().parents[2]
 
 

@@ -7,6 +7,7 @@ import pytest
 from kubernetes import client
 
 from registry import names
+from registry.services import platform
 from servicekit.definition import load_definition
 from tests.e2e.cluster import (
     NAMESPACE,
@@ -155,7 +156,7 @@ def test_httproute_is_accepted_by_the_gateway(
     if not target.gateway_url:
         pytest.skip("GATEWAY_URL not set: no Gateway API route to check")
     route = custom.get_namespaced_custom_object(
-        "gateway.networking.k8s.io", "v1", NAMESPACE, "httproutes", "mlops"
+        "gateway.networking.k8s.io", "v1", NAMESPACE, "httproutes", platform().project
     )
     (parent,) = route["status"]["parents"]
     conditions = {c["type"]: c["status"] for c in parent["conditions"]}

@@ -18,7 +18,9 @@ variable "region" {
 variable "project" {
   description = "Cost tag `project`: lower-case slug shared by everything of the platform."
   type        = string
-  default     = "mlops"
+  # BEGIN GENERATED services: project (make generate)
+  default = "mlops"
+  # END GENERATED services: project
 
   validation {
     # "<project>-staging", the longest environment name, must fit the platform module's 31.

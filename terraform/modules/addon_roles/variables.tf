@@ -10,7 +10,7 @@ variable "cluster_name" {
 }
 
 variable "secrets_prefix" {
-  description = "Secrets Manager name prefix that External Secrets may read, e.g. mlops/prod/ (k8s/overlays/prod reads mlops/prod/api and mlops/prod/grafana)."
+  description = "Secrets Manager name prefix that External Secrets may read, <project>/<env>/ (k8s/overlays/prod reads <project>/prod/api and <project>/prod/grafana)."
   type        = string
   default     = null
 

@@ -1,5 +1,5 @@
 variable "name" {
-  description = "Name prefix of the environment's resources (e.g. mlops-dev)."
+  description = "Name prefix of the environment's resources (<project>-<env>, e.g. <project>-dev)."
   type        = string
   default     = null
 
@@ -18,7 +18,7 @@ variable "tags" {
 }
 
 variable "secrets_prefix" {
-  description = "Secrets Manager prefix of this environment's secrets, which External Secrets may read (e.g. mlops/prod/)."
+  description = "Secrets Manager prefix of this environment's secrets, which External Secrets may read (<project>/<env>/, e.g. <project>/prod/)."
   type        = string
   default     = null
 }
