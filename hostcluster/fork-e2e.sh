@@ -3,12 +3,13 @@
 # with `make new-service`. In a scratch copy of this tree (.fork/, replaced on every run), it
 # scaffolds the service from a CSV, then runs `make hostcluster-e2e` there with the HPA
 # scale-out on the new service. The copy's report becomes .hostcluster/e2e-report-fork.json.
-#   FORK_NAME (default cancer), FORK_DATA (default: scikit-learn's breast cancer data, a real
-#   public dataset, written as a CSV), FORK_TARGET (default target), FORK_TASK (optional)
+#   FORK_NAME (default wine), FORK_DATA (default: scikit-learn's wine data, a real public
+#   dataset of three cultivars, written as a CSV: a multiclass service), FORK_TARGET (default
+#   cultivar), FORK_TASK (optional)
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
-name=${FORK_NAME:-cancer}
-target=${FORK_TARGET:-target}
+name=${FORK_NAME:-wine}
+target=${FORK_TARGET:-cultivar}
 data=${FORK_DATA:-}
 fork=$PWD/.fork
 
@@ -17,9 +18,10 @@ rm -rf "$fork"
 mkdir -p "$fork/.data"
 git ls-files -co --exclude-standard -z | xargs -0 cp -P --parents -t "$fork"
 if [[ -z $data ]]; then
-  data=$fork/.data/breast_cancer.csv
-  .venv/bin/python -c "import sys; from sklearn.datasets import load_breast_cancer; \
-load_breast_cancer(as_frame=True).frame.to_csv(sys.argv[1], index=False)" "$data"
+  data=$fork/.data/wine.csv
+  .venv/bin/python -c "import sys; from sklearn.datasets import load_wine; \
+load_wine(as_frame=True).frame.rename(columns={'target': 'cultivar'}).to_csv(sys.argv[1], \
+index=False)" "$data"
 fi
 [[ -f $data ]] || { echo "hostcluster-e2e-fork: FORK_DATA=$data is not a file" >&2; exit 2; }
 

@@ -14,18 +14,29 @@ Everything here is read from the file; nothing is guessed from column names. The
 import keyword
 import math
 import re
-from dataclasses import dataclass, field
+import unicodedata
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-MIN_ROWS = 200
+# The kit's own reading of class values: the contract's target_classes are written with it,
+# so the classes inferred here are exactly the ones training reads back.
+from servicekit.training.data import class_text
+
+# 150 rows still leave 90 for training (a 60/20/20 split) and 18 for each of 5 CV folds;
+# scikit-learn's iris (150 rows) and wine (178) are real files of that size.
+MIN_ROWS = 150
 MAX_CATEGORIES = 50
 QUANTILES = 21  # 0, 5, ..., 100 %: the generator's inverse CDF
 TASKS = ("binary", "multiclass", "regression")
 MAX_CLASSES = 20
+# A stratified 60/20/20 split with 5-fold CV on the training part needs a class in every
+# split and every fold: 10 rows give 6, 2 and 2, and at least one per fold. The kit's
+# training refuses the same (its MIN_CLASS_ROWS; not imported: that module loads sklearn).
+MIN_CLASS_ROWS = 10
 
 
 class InferError(ValueError):
@@ -71,8 +82,13 @@ class Target:
     low: float | None = None  # regression: observed range, outside it a row is an outlier
     high: float | None = None
     decimals: int = 0
-    classes: tuple[str, ...] = ()  # class labels by code (binary: 0, 1)
+    # Classes by code, as the file writes them (binary: 0, 1; an integral number as "3").
+    classes: tuple[str, ...] = ()
     positive_share: float | None = None
+    # Multiclass: each class's display label (the API's and a metric label's value) and its
+    # share of the file's rows, by code.
+    labels: tuple[str, ...] = ()
+    shares: tuple[float, ...] = ()
     # Regression: the file's quartiles as the metrics' outcome bands, (upper bound, label).
     bands: tuple[tuple[float, str], ...] = ()
 
@@ -91,7 +107,11 @@ class Inferred:
     score_std: float = 1.0
     center: float = 0.0
     noise: float = 0.0  # regression: residual standard deviation
-    fit_quality: float = 0.0  # AUC (binary) or R^2 (regression) of that effect on the file
+    # AUC (binary), macro one-vs-rest AUC (multiclass) or R^2 (regression) of that effect
+    fit_quality: float = 0.0
+    # Multiclass: the same per class (the class's value -> its weights, its score's spread).
+    class_weights: dict[str, dict[str, float]] = field(default_factory=dict)
+    class_score_std: dict[str, float] = field(default_factory=dict)
 
     @property
     def numeric(self) -> tuple[NumericInput, ...]:
@@ -240,6 +260,57 @@ def _regression(name: str, numbers: pd.Series | None, distinct: list[str]) -> Ta
     return Target(name, "regression", low, high, _decimals(numbers), bands=bands)
 
 
+def _class_order(value: str) -> tuple[int, float, str]:
+    """Numbers first, in numeric order (2 before 10), then text in text order."""
+    try:
+        return (0, float(value), value)
+    except ValueError:
+        return (1, 0.0, value)
+
+
+def class_label(value: str) -> str:
+    """A class's display label: lower-case letters, digits and underscores (it is an API
+    value and a Prometheus label value), never starting with a digit."""
+    ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    label = re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_")
+    return label if label[:1].isalpha() else f"class_{label}".rstrip("_")
+
+
+def _unique(labels: list[str]) -> tuple[str, ...]:
+    """`labels` with a suffix on a repeat (`-1` and `1` both read `class_1`): _2, _3, ..."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for label in labels:
+        candidate, n = label, 1
+        while candidate in seen:
+            n += 1
+            candidate = f"{label}_{n}"
+        seen.add(candidate)
+        out.append(candidate)
+    return tuple(out)
+
+
+def _multiclass(name: str, values: pd.Series) -> Target:
+    counts = class_text(values).value_counts()
+    classes = tuple(sorted(counts.index, key=_class_order))
+    if len(classes) < 3:
+        raise InferError(f"target {name!r} has {len(classes)} classes; a multiclass task "
+                         "needs at least 3 (use TASK=binary)")  # fmt: skip
+    if len(classes) > MAX_CLASSES:
+        raise InferError(f"target {name!r} has {len(classes)} classes; a multiclass service "
+                         f"takes at most {MAX_CLASSES} (merge rare ones in the file)")  # fmt: skip
+    rarest = min(classes, key=lambda c: counts[c])
+    if counts[rarest] < MIN_CLASS_ROWS:
+        raise InferError(
+            f"class {rarest!r} of target {name!r} has {counts[rarest]} rows; a stratified "
+            f"60/20/20 split with 5-fold CV needs at least {MIN_CLASS_ROWS} rows per class"
+        )
+    return Target(
+        name, "multiclass", classes=classes, labels=_unique([class_label(c) for c in classes]),
+        shares=tuple(float(counts[c] / counts.sum()) for c in classes),
+    )  # fmt: skip
+
+
 def _target(frame: pd.DataFrame, name: str, task: str | None) -> Target:
     if name not in frame.columns:
         header = ", ".join(map(str, frame.columns))
@@ -259,10 +330,7 @@ def _target(frame: pd.DataFrame, name: str, task: str | None) -> Target:
     if task == "regression":
         return _regression(name, numbers, distinct)
     if task == "multiclass":
-        raise InferError(
-            f"target {name!r} has {len(distinct)} classes: the kit does not serve multiclass "
-            "models yet (TASK=binary or regression)"
-        )
+        return _multiclass(name, values)
     raise InferError(f"TASK must be one of {', '.join(TASKS)}, not {task!r}")
 
 
@@ -331,8 +399,11 @@ def fit_effects(inferred: Inferred, frame: pd.DataFrame) -> Inferred:
     from sklearn.metrics import r2_score, roc_auc_score
 
     X, names = design(inferred, frame)
-    y = pd.to_numeric(frame[inferred.target.name], errors="coerce").to_numpy(dtype=np.float64)
-    if inferred.target.task == "binary":
+    target = inferred.target
+    if target.task == "multiclass":
+        return _fit_classes(inferred, frame, X, names)
+    y = pd.to_numeric(frame[target.name], errors="coerce").to_numpy(dtype=np.float64)
+    if target.task == "binary":
         classifier = LogisticRegression(C=1.0, max_iter=2_000).fit(X, y)
         coef, score = classifier.coef_[0], classifier.decision_function(X)
         quality = float(roc_auc_score(y, score))
@@ -347,6 +418,35 @@ def fit_effects(inferred: Inferred, frame: pd.DataFrame) -> Inferred:
         inferred.header, inferred.rows, inferred.inputs, inferred.target, inferred.ignored,
         weights=weights, score_std=_sig(float(np.std(score))), center=_sig(float(np.mean(y))),
         noise=_sig(noise), fit_quality=quality,
+    )  # fmt: skip
+
+
+def _fit_classes(
+    inferred: Inferred, frame: pd.DataFrame, X: np.ndarray, names: list[str]
+) -> Inferred:
+    """A multinomial logistic regression: one linear score per class, the class drawn by the
+    softmax of the scores. Every class keeps its own weights (scikit-learn's symmetric
+    parametrisation, no reference class), so each class's row reads as what raises that class
+    over the others. Fit quality is the macro one-vs-rest AUC: each class against the rest,
+    averaged with equal weight, so a rare class counts as much as a common one."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+
+    classes = inferred.target.classes
+    y = class_text(frame[inferred.target.name]).map({c: k for k, c in enumerate(classes)})
+    codes = y.to_numpy(dtype=np.int64)
+    classifier = LogisticRegression(C=1.0, max_iter=2_000).fit(X, codes)
+    quality = roc_auc_score(codes, classifier.predict_proba(X), multi_class="ovr", average="macro")
+    scores = X @ classifier.coef_.T  # the intercepts only place the classes' shares
+    return replace(
+        inferred, fit_quality=float(quality),
+        class_weights={
+            c: {n: _sig(float(w)) for n, w in zip(names, coef, strict=True)}
+            for c, coef in zip(classes, classifier.coef_, strict=True)
+        },
+        class_score_std={
+            c: _sig(float(np.std(s))) for c, s in zip(classes, scores.T, strict=True)
+        },
     )  # fmt: skip
 
 

@@ -77,9 +77,18 @@ def _touched(root: Path) -> list[Path]:
 
 def _answers(name: str, data: Path, inferred: Inferred) -> dict[str, Any]:
     spec = asdict(inferred)
-    numeric = [i for i in inferred.numeric if i.column in inferred.weights]
-    strongest = max(numeric, key=lambda i: abs(inferred.weights[i.column]), default=None)
-    spec["strongest"] = _strongest(strongest, inferred) if strongest else None
+    if inferred.target.task == "multiclass":
+        spec["strongest"] = _strongest_class(inferred)
+    else:
+        # Binary and regression answers read as they did before multiclass, so a service
+        # scaffolded then still compares equal on a second run.
+        for key in ("class_weights", "class_score_std"):
+            del spec[key]
+        for key in ("labels", "shares"):
+            del spec["target"][key]
+        numeric = [i for i in inferred.numeric if i.column in inferred.weights]
+        strongest = max(numeric, key=lambda i: abs(inferred.weights[i.column]), default=None)
+        spec["strongest"] = _strongest(strongest, inferred) if strongest else None
     return {
         "name": name,
         "title": f"{name.capitalize()} prediction API",
@@ -97,10 +106,39 @@ def _strongest(i: NumericInput, inferred: Inferred) -> dict[str, Any] | None:
     scale = 1.0 if inferred.target.task == "binary" else max(inferred.noise, 1e-9)
     if abs(weight) < 0.1 * scale:
         return None
+    return _moved(i, weight)
+
+
+def _moved(i: NumericInput, weight: float) -> dict[str, Any] | None:
+    """The input moved from its 10th to its 90th percentile (quantiles at 5 % steps), if those
+    differ."""
     low, high = i.quantiles[len(i.quantiles) // 10], i.quantiles[-1 - len(i.quantiles) // 10]
     if low == high:
         return None
     return {"name": i.name, "column": i.column, "weight": weight, "low": low, "high": high}
+
+
+def _strongest_class(inferred: Inferred) -> dict[str, Any] | None:
+    """The numeric input and class with the largest weight that no other class's weight on
+    that input shares the sign of (the one positive, or the one negative). Raising the input
+    then moves that class's probability its way whatever the other scores are: the
+    derivative p_k (w_k - sum_j p_j w_j) keeps w_k's sign when every other w_j is on the
+    other side of zero, and the generator's rescaling of each score by a positive factor
+    keeps every sign."""
+    target = inferred.target
+    found: list[tuple[float, NumericInput, int, float]] = []
+    for i in inferred.numeric:
+        weights = [inferred.class_weights[c].get(i.column, 0.0) for c in target.classes]
+        for code, weight in enumerate(weights):
+            alone = all(w * weight <= 0 for k, w in enumerate(weights) if k != code)
+            # A tenth of a logit per standard deviation is too faint, as for binary.
+            if alone and abs(weight) >= 0.1:
+                found.append((abs(weight), i, code, weight))
+    for _, i, code, weight in sorted(found, key=lambda f: f[0], reverse=True):
+        moved = _moved(i, weight)
+        if moved is not None:
+            return moved | {"code": code, "label": target.labels[code]}
+    return None
 
 
 def check_name(name: str, root: Path) -> None:

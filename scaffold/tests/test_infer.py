@@ -8,10 +8,13 @@ import pandas as pd
 import pytest
 
 from scaffold.infer import (
+    MAX_CLASSES,
+    MIN_CLASS_ROWS,
     MIN_ROWS,
     CategoricalInput,
     InferError,
     NumericInput,
+    class_label,
     identifier,
     infer,
 )
@@ -32,6 +35,27 @@ def diabetes_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     path = tmp_path_factory.mktemp("data") / "diabetes.csv"
     load_diabetes(as_frame=True, scaled=False).frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def wine_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from sklearn.datasets import load_wine
+
+    path = tmp_path_factory.mktemp("data") / "wine.csv"
+    load_wine(as_frame=True).frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def iris_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Iris with its classes as text, as the UCI file writes them ("Iris-setosa", ...)."""
+    from sklearn.datasets import load_iris
+
+    iris = load_iris(as_frame=True)
+    names = [f"Iris-{iris.target_names[t]}" for t in iris.target]
+    path = tmp_path_factory.mktemp("data") / "iris.csv"
+    iris.frame.assign(target=names).to_csv(path, index=False)
     return path
 
 
@@ -78,6 +102,61 @@ def test_a_real_regression_file_gets_bands_and_the_targets_range(diabetes_csv: P
     assert inferred.noise > 0
     sex = next(i for i in inferred.inputs if i.name == "sex")
     assert isinstance(sex, NumericInput) and sex.decimals == 0
+
+
+def test_a_real_multiclass_file_gets_its_classes_labels_shares_and_one_effect_per_class(
+    wine_csv: Path,
+) -> None:
+    inferred = infer(wine_csv, "target")
+    target = inferred.target
+    assert target.task == "multiclass" and inferred.rows == 178 > MIN_ROWS
+    assert target.classes == ("0", "1", "2"), "integral numbers as the kit reads them"
+    assert target.labels == ("class_0", "class_1", "class_2")
+    assert target.shares == pytest.approx((59 / 178, 71 / 178, 48 / 178))
+    assert inferred.fit_quality > 0.99, "macro one-vs-rest AUC: the cultivars separate"
+    assert set(inferred.class_weights) == set(inferred.class_score_std) == set(target.classes)
+    assert all(len(w) == 13 for w in inferred.class_weights.values())
+    assert all(s > 0 for s in inferred.class_score_std.values())
+    # Proline is high in cultivar 0 and low in cultivar 1 (the wine data's best-known split).
+    proline = {c: w["proline"] for c, w in inferred.class_weights.items()}
+    assert proline["0"] > 0 > proline["1"]
+    assert inferred.weights == {}, "the binary and regression effect stays empty"
+
+
+def test_text_classes_keep_their_text_in_sorted_order_with_safe_labels(iris_csv: Path) -> None:
+    inferred = infer(iris_csv, "target")
+    target = inferred.target
+    assert inferred.rows == MIN_ROWS == 150, "iris is the smallest file a service takes"
+    assert target.classes == ("Iris-setosa", "Iris-versicolor", "Iris-virginica")
+    assert target.labels == ("iris_setosa", "iris_versicolor", "iris_virginica")
+    assert target.shares == pytest.approx((1 / 3, 1 / 3, 1 / 3))
+    assert inferred.fit_quality > 0.95
+
+
+def test_numeric_classes_sort_as_numbers_and_labels_stay_unique(tmp_path: Path) -> None:
+    """A blank target makes pandas read the column as floats (2.0): the class is still "2"."""
+    frame = _mixed().assign(Grade=[(-1, 1, 2, 10)[i % 4] for i in range(400)])
+    frame.loc[0, "Grade"] = None
+    inferred = infer(_write(tmp_path, frame), "Grade")
+    assert inferred.target.classes == ("-1", "1", "2", "10")
+    assert inferred.target.labels == ("class_1", "class_1_2", "class_2", "class_10")
+    assert inferred.rows == 399
+
+
+def test_a_class_the_scaffold_takes_is_one_the_kit_trains() -> None:
+    from servicekit.training.train import MIN_CLASS_ROWS as KIT_MIN_CLASS_ROWS
+
+    assert MIN_CLASS_ROWS == KIT_MIN_CLASS_ROWS
+
+
+@pytest.mark.parametrize(
+    ("value", "label"),
+    [("0", "class_0"), ("class_0", "class_0"), ("Iris-setosa", "iris_setosa"),
+     ("3 stars", "class_3_stars"), ("Évora", "evora"), ("High  Risk!", "high_risk"),
+     ("?", "class")],
+)  # fmt: skip
+def test_class_values_become_safe_labels(value: str, label: str) -> None:
+    assert class_label(value) == label
 
 
 def test_ids_names_and_constants_are_left_out_and_blanks_make_inputs_optional(
@@ -127,7 +206,14 @@ def _write(tmp_path: Path, frame: pd.DataFrame, name: str = "data.csv") -> Path:
          "a binary target must be 0 and 1"),
         (lambda f: f, "Region", "regression", "is not numeric; a regression task needs numbers"),
         (lambda f: f, "Exited", "regression", "has only 2 values; use TASK=binary"),
-        (lambda f: f, "Region", None, "the kit does not serve multiclass models yet"),
+        (lambda f: f, "Exited", "multiclass", "has 2 classes; a multiclass task needs at least 3 "
+         "(use TASK=binary)"),
+        (lambda f: f.assign(Region=[f"c{i % (MAX_CLASSES + 1)}" for i in range(len(f))]),
+         "Region", None, f"has {MAX_CLASSES + 1} classes; a multiclass service takes at most "
+         f"{MAX_CLASSES}"),
+        (lambda f: f.assign(Region=f.Region.mask(f.index < 9, "west")), "Region", None,
+         "class 'west' of target 'Region' has 9 rows; a stratified 60/20/20 split with 5-fold "
+         "CV needs at least 10 rows per class"),
         (lambda f: f, "Income", "binary", "a binary task needs 2"),
         (lambda f: f, "Exited", "ranking", "TASK must be one of binary, multiclass, regression"),
         (lambda f: f[["Surname", "Bank", "Exited"]], "Exited", None,

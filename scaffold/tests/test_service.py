@@ -8,10 +8,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import yaml
 
 from registry.services import REPO, Registry, registry
 from scaffold import fit
-from scaffold.service import ScaffoldError, check_name, new_service, remove_service
+from scaffold.infer import infer
+from scaffold.service import ScaffoldError, _answers, check_name, new_service, remove_service
 
 
 def copy_tree(dest: Path) -> Path:
@@ -66,17 +68,53 @@ def cancer_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_a_step_that_fails_after_writing_began_leaves_every_byte_as_it_was(
-    tmp_path: Path, cancer_csv: Path
+@pytest.fixture(scope="module")
+def wine_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from sklearn.datasets import load_wine
+
+    path = tmp_path_factory.mktemp("data") / "wine.csv"
+    load_wine(as_frame=True).frame.to_csv(path, index=False)
+    return path
+
+
+def test_multiclass_answers_name_the_class_the_strongest_input_moves_alone(
+    wine_csv: Path,
 ) -> None:
-    """`uv lock` is the step that fails here (UV is a program that exits 1): the skeleton,
-    services.toml and every generated file were written by then, and must all be undone."""
+    """The generated directional test needs a class whose probability an input moves one way
+    whatever the other classes do: one whose weight on it no other class's weight shares the
+    sign of."""
+    inferred = infer(wine_csv, "target")
+    strongest = yaml.safe_load(_answers("wine", wine_csv, inferred)["spec"])["strongest"]
+    weights = [inferred.class_weights[c][strongest["column"]] for c in inferred.target.classes]
+    mine = weights.pop(strongest["code"])
+    assert mine == strongest["weight"] and abs(mine) >= 0.1
+    assert all(w * mine <= 0 for w in weights)
+    assert strongest["label"] == inferred.target.labels[strongest["code"]]
+    assert strongest["low"] < strongest["high"]
+
+
+def test_binary_answers_carry_no_multiclass_keys(cancer_csv: Path) -> None:
+    """As before multiclass: a service scaffolded then compares equal on a second run."""
+    spec = yaml.safe_load(_answers("cancer", cancer_csv, infer(cancer_csv, "target"))["spec"])
+    assert not {"class_weights", "class_score_std"} & set(spec)
+    assert not {"labels", "shares"} & set(spec["target"])
+    assert set(spec["strongest"]) == {"name", "column", "weight", "low", "high"}
+
+
+@pytest.mark.parametrize(("name", "csv"), [("cancer", "cancer_csv"), ("wine", "wine_csv")])
+def test_a_step_that_fails_after_writing_began_leaves_every_byte_as_it_was(
+    tmp_path: Path, name: str, csv: str, request: pytest.FixtureRequest
+) -> None:
+    """`uv lock` is the step that fails here (UV is a program that exits 1): the skeleton
+    (rendered and passing ruff, binary and multiclass), services.toml and every generated
+    file were written by then, and must all be undone."""
     root = copy_tree(tmp_path / "repo")
     os.symlink(REPO / ".venv", root / ".venv")  # ruff, for the skeleton; nothing installs
     before = snapshot(root)
     with pytest.raises(ScaffoldError, match=r"^uv lock failed"):
-        new_service("cancer", cancer_csv, "target", root=root, uv="false", train=False)
-    assert not (root / "services" / "cancer").exists()
+        new_service(name, request.getfixturevalue(csv), "target", root=root, uv="false",
+                    train=False)  # fmt: skip
+    assert not (root / "services" / name).exists()
     assert snapshot(root) == before
 
 

@@ -1,9 +1,15 @@
 """The fitted generator draws what it was fitted to: marginals, blanks and the planted effect."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from servicekit.synthetic import CategoricalMarginal, FittedGenerator, NumericMarginal
+from servicekit.synthetic import (
+    CategoricalMarginal,
+    ClassEffect,
+    FittedGenerator,
+    NumericMarginal,
+)
 
 INCOME = NumericMarginal(quantiles=(0.0, 10.0, 20.0, 40.0, 100.0), decimals=1, blank_share=0.1,
                          mean=30.0, std=20.0)  # fmt: skip
@@ -127,3 +133,78 @@ def test_the_score_takes_the_files_spread_however_small_or_absent_the_weights() 
         weights={}, score_std=1.0, center=0.2,
     ).frame(40_000, 15)  # fmt: skip
     assert unweighted["y"].mean() == pytest.approx(0.2, abs=0.01)
+
+
+def _classes(
+    names: tuple[str, str, str] = ("0", "1", "2"), strength: float = 1.0
+) -> FittedGenerator:
+    """Three classes in proportions 5:3:2 (not summing to 1: read as shares 0.5, 0.3, 0.2);
+    the first has no weights, the second rises with income, the third falls with age and
+    rises with blue. Size and the other colours have no weight in any class."""
+    return FittedGenerator(
+        header=("income", "age", "size", "colour", "y"),
+        columns={"income": INCOME, "age": AGE, "size": SIZE, "colour": COLOUR},
+        target="y",
+        task="multiclass",
+        classes={
+            names[0]: ClassEffect(share=5.0, score_std=1.0 * strength),
+            names[1]: ClassEffect(share=3.0, score_std=2.0 * strength, weights={"income": 1.0}),
+            names[2]: ClassEffect(share=2.0, score_std=1.5 * strength,
+                                  weights={"age": -1.0, "colour=blue": 2.0}),
+        },
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def classes() -> pd.DataFrame:
+    frame: pd.DataFrame = _classes().frame(40_000, 16)
+    return frame
+
+
+def _shares(frame: pd.DataFrame) -> list[float]:
+    return [float((frame["y"] == c).mean()) for c in (0, 1, 2)]
+
+
+def test_classes_are_written_as_the_file_writes_them_and_take_its_shares(
+    classes: pd.DataFrame,
+) -> None:
+    assert classes["y"].dtype == np.int64, "integral classes stay numbers, as the file's"
+    assert set(classes["y"].unique()) == {0, 1, 2}
+    # Unshifted, the three centred scores would give each class about a third.
+    assert _shares(classes) == pytest.approx([0.5, 0.3, 0.2], abs=0.01)
+
+
+def test_each_class_moves_with_its_own_weighted_inputs_and_no_other(
+    classes: pd.DataFrame,
+) -> None:
+    def shares_where(mask: pd.Series) -> np.ndarray:
+        return np.array(_shares(classes[mask]))
+
+    rich, old = classes["income"] > 40, classes["age"] > 40
+    assert shares_where(rich)[1] > shares_where(~rich)[1] + 0.3, "class 1 rises with income"
+    assert shares_where(old)[2] < shares_where(~old)[2] - 0.1, "class 2 falls with age"
+    blue, red, green = (shares_where(classes["colour"] == c) for c in ("blue", "red", "green"))
+    assert blue[2] > red[2] + 0.1, "class 2 rises with blue"
+    assert red == pytest.approx(green, abs=0.02), "red and green: no weight, no difference"
+    large = classes["size"] > 50
+    assert shares_where(large) == pytest.approx(shares_where(~large), abs=0.02), "size: none"
+
+
+def test_text_classes_stay_text_and_one_text_class_keeps_numbers_text() -> None:
+    iris = _classes(("Iris-setosa", "Iris-versicolor", "Iris-virginica")).frame(2_000, 17)
+    assert set(iris["y"]) == {"Iris-setosa", "Iris-versicolor", "Iris-virginica"}
+    mixed = _classes(("1", "2", "other")).frame(2_000, 17)
+    assert sorted(mixed["y"].unique()) == ["1", "2", "other"], "not int('other')"
+
+
+def test_classes_keep_their_shares_however_strong_the_planted_effects() -> None:
+    """Score spreads of 150 to 300 (a fitted file's are 1 to 6) reach past exp()'s range
+    unless each row's softmax is taken relative to that row's largest score. The shift
+    solve is slower to converge at such spreads, hence the wider tolerance."""
+    frame = _classes(strength=150.0).frame(20_000, 18)
+    assert _shares(frame) == pytest.approx([0.5, 0.3, 0.2], abs=0.03)
+
+
+def test_the_same_seed_draws_the_same_classes() -> None:
+    assert _classes().frame(500, 3).equals(_classes().frame(500, 3))
+    assert not _classes().frame(500, 3)["y"].equals(_classes().frame(500, 4)["y"])
