@@ -60,7 +60,6 @@ Marginal = NumericMarginal | CategoricalMarginal
 # Sinkhorn steps of the multiclass shift: measured to match shares within 1e-6 for class
 # score spreads up to 20 (a fitted file's are nearer 1-6), far below what a draw can tell.
 SINKHORN_STEPS = 300
-# Enough Sinkhorn steps to match class shares to 1e-6 for score spreads up to about 10
 
 
 @dataclass(frozen=True)
