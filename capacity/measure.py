@@ -15,8 +15,11 @@ from capacity.model import Measured
 from servicekit import loadgen
 from servicekit.bench import request_bodies, sample_rows
 from servicekit.definition import load_definition
+from servicekit.settings import ServiceSettings
 
-LADDER = (1, 2, 4, 8, 16, 32, 64)
+# Up to the pod's MAX_IN_FLIGHT: beyond it a pod answers 503 at once by design (api/guard.py),
+# so a rung with more connections measures refusals, not capacity.
+LADDER = tuple(c for c in (1, 2, 4, 8, 16, 32, 64) if c <= ServiceSettings().max_in_flight)
 # The client's core counts as full above this share: the server could have done more.
 CLIENT_BOUND_SHARE = 0.9
 

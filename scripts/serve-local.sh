@@ -17,7 +17,8 @@ for service in "$@"; do
     echo "serve-local: no model at $MODEL_DIR/$service/model.npz; run 'make train' first" >&2
     exit 2
   fi
-  MODEL_DIR=$MODEL_DIR PORT=$port "$VENV_BIN/$service" serve &
+  # AUTH=open: a development server on loopback, explicitly without keys.
+  AUTH=${AUTH:-open} MODEL_DIR=$MODEL_DIR PORT=$port "$VENV_BIN/$service" serve &
   pids+=($!)
   echo "$service: http://127.0.0.1:$port/docs  (also under /$service/)"
   port=$((port + 1))

@@ -25,6 +25,8 @@ from servicekit.settings import ServiceSettings
 def make_app(
     definition: ServiceDefinition, runtime: ModelRuntime | None = None, **settings: Any
 ) -> FastAPI:
+    """An app in the open dev mode unless `settings` give keys (AUTH=keys is the default)."""
+    settings.setdefault("auth", "open")
     return create_app(
         definition, ServiceSettings(service_name=definition.name, **settings), runtime
     )
@@ -96,7 +98,7 @@ def running_service(
     process = subprocess.Popen(
         [sys.executable, "-m", definition.name, "serve"],
         env=os.environ
-        | {"MODEL_PATH": str(model_path), "HOST": "127.0.0.1", "PORT": str(port)}
+        | {"MODEL_PATH": str(model_path), "HOST": "127.0.0.1", "PORT": str(port), "AUTH": "open"}
         | env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -138,3 +140,33 @@ def checkov_binary() -> str | None:
     """checkov from .tools/checkov (scripts/install-test-tools.sh), else one on PATH."""
     local = Path(__file__).resolve().parents[1] / ".tools" / "checkov" / "bin" / "checkov"
     return str(local) if local.is_file() else shutil.which("checkov")
+
+
+def post_large_body(
+    host: str, port: int, path: str, size: int, headers: dict[str, str]
+) -> tuple[bytes, int]:
+    """POST `size` bytes of JSON with Content-Length, sending until the server answers; return
+    its status line and how many body bytes it had taken by then (its buffers included)."""
+    head = f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+    head += f"Content-Length: {size}\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+    chunk, sent = b"[" + b"1," * 32767, 0
+    with socket.create_connection((host, port), timeout=30) as sock:
+        sock.sendall(head.encode())
+        sock.setblocking(False)
+        reply, deadline = b"", time.monotonic() + 60
+        while b"\r\n" not in reply:
+            assert time.monotonic() < deadline, f"no answer to a {size}-byte body on {path}"
+            try:
+                reply += sock.recv(4096)
+                continue
+            except BlockingIOError:
+                pass
+            if sent < size:
+                try:
+                    sent += sock.send(chunk[: size - sent])
+                except (BlockingIOError, BrokenPipeError, ConnectionResetError):
+                    time.sleep(0.001)
+            else:
+                time.sleep(0.001)
+    return reply.split(b"\r\n", 1)[0], sent

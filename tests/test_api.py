@@ -418,7 +418,9 @@ def test_a_body_that_is_not_utf8_is_malformed_json_422(api: TestClient, service:
     assert f'request_validation_errors_total{{route="/predict",service="{name}"}} 1.0' in text
 
 
-def test_not_ready_without_a_model_but_alive(service: Trained, tmp_path: Any) -> None:
+def test_not_ready_without_a_model_but_alive(
+    service: Trained, tmp_path: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     app = make_app(service.definition, model_path=tmp_path / "absent" / "model.npz")
     with client(app) as api:
         deadline = time.monotonic() + 10
@@ -428,7 +430,11 @@ def test_not_ready_without_a_model_but_alive(service: Trained, tmp_path: Any) ->
         assert api.get("/health").status_code == 200
         ready = api.get("/ready")
         assert ready.status_code == 503
-        assert "model file not found" in ready.json()["reason"]
+        # The answer is public: it says where to look, not which file was missing.
+        assert ready.json()["reason"] == "the model is not loaded; the service log says why"
+        assert str(tmp_path) not in ready.text
+        failed = [r for r in caplog.records if r.getMessage() == "model load failed"]
+        assert "model file not found" in failed[0].error
         predict = api.post("/predict", json=examples(service.definition)[0])
         assert predict.status_code == 503
         assert predict.json()["error"] == "model_not_ready"
@@ -441,7 +447,10 @@ def test_not_ready_without_a_model_but_alive(service: Trained, tmp_path: Any) ->
 
 
 def test_without_settings_the_app_reads_them_from_the_environment(
-    service: Trained, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+    service: Trained,
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     from servicekit.api import create_app
     from servicekit.settings import get_settings
@@ -449,21 +458,23 @@ def test_without_settings_the_app_reads_them_from_the_environment(
     name = service.definition.name
     monkeypatch.setenv("MODEL_DIR", str(tmp_path))
     monkeypatch.setenv("MAX_BATCH_SIZE", "2")
+    monkeypatch.setenv("AUTH", "open")
     get_settings.cache_clear()
     try:
         with client(create_app(service.definition)) as api:
             deadline = time.monotonic() + 10
-            while (reason := api.get("/ready").json().get("reason")) == "model is loading":
+            while api.get("/ready").json().get("reason") == "model is loading":
                 assert time.monotonic() < deadline
                 time.sleep(0.05)
-            assert f"{tmp_path}/{name}/model.npz" in reason
+            failed = [r for r in caplog.records if r.getMessage() == "model load failed"]
+            assert failed[0].model_path == f"{tmp_path}/{name}/model.npz"
             assert "(2) rows" in api.get("/openapi.json").text
     finally:
         get_settings.cache_clear()
 
 
 def test_an_unusable_artifact_gives_a_reason_instead_of_loading_forever(
-    service: Trained, tmp_path: Any
+    service: Trained, tmp_path: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = tmp_path / "model.npz"
     shutil.copy(service.model_path, path)
@@ -477,7 +488,9 @@ def test_an_unusable_artifact_gives_a_reason_instead_of_loading_forever(
             assert time.monotonic() < deadline
             time.sleep(0.05)
         assert api.get("/ready").status_code == 503
-        assert reason.startswith(f"cannot use model {path}: KeyError")
+        assert reason == "the model is not loaded; the service log says why"
+        failed = [r for r in caplog.records if r.getMessage() == "model load failed"]
+        assert failed[0].exc_info and failed[0].exc_info[0] is KeyError
 
 
 def test_loads_in_the_background_then_turns_ready(service: Trained) -> None:
@@ -491,31 +504,50 @@ def test_loads_in_the_background_then_turns_ready(service: Trained) -> None:
         assert api.post("/predict", json=examples(service.definition)[0]).status_code == 200
 
 
-def test_api_key_guards_predictions_but_not_probes_or_metrics(service: Trained) -> None:
+def test_api_key_guards_predictions_and_the_model_but_not_probes(service: Trained) -> None:
     api = client(make_app(service.definition, service.runtime(), api_key="s3cret-key"))
     body = examples(service.definition)[0]
-    batch = {"instances": [body]}
-    for path, payload in (("/predict", body), ("/predict/batch", batch)):
-        missing = api.post(path, json=payload)
-        assert missing.status_code == 401
+    calls = {
+        "/predict": ("POST", body),
+        "/predict/batch": ("POST", {"instances": [body]}),
+        "/model": ("GET", None),
+        "/model/card": ("GET", None),
+    }
+    for path, (method, payload) in calls.items():
+        missing = api.request(method, path, json=payload)
+        assert missing.status_code == 401, path
         assert missing.json()["message"] == "missing X-API-Key header"
-        wrong = api.post(path, json=payload, headers={"X-API-Key": "s3cret-kez"})
+        wrong = api.request(method, path, json=payload, headers={"X-API-Key": "s3cret-kez"})
         assert wrong.status_code == 401
-        assert wrong.json()["message"] == "wrong X-API-Key"
-        assert api.post(path, json=payload, headers={"X-API-Key": "s3cret-key"}).status_code == 200
-    for path in ("/health", "/ready", "/metrics", "/model", "/openapi.json"):
+        assert wrong.json()["message"] == "unknown X-API-Key"
+        right = api.request(method, path, json=payload, headers={"X-API-Key": "s3cret-key"})
+        assert right.status_code == 200, path
+    for path in ("/", "/health", "/ready", "/metrics", "/openapi.json"):
         assert api.get(path).status_code == 200, path
     document = api.get("/openapi.json").json()
     schemes = document["components"]["securitySchemes"]
     assert schemes["APIKeyHeader"] == {"type": "apiKey", "in": "header", "name": "X-API-Key"}
-    for path in ("/predict", "/predict/batch"):
-        operation = document["paths"][path]["post"]
-        assert operation["security"] == [{"APIKeyHeader": []}]
-        assert "401" in operation["responses"]
+    for path, (method, _) in calls.items():
+        operation = document["paths"][path][method.lower()]
+        assert operation["security"] == [{"APIKeyHeader": []}], path
+        assert "401" in operation["responses"], path
+    assert "security" not in document["paths"]["/ready"]["get"]
 
 
-def test_an_empty_api_key_leaves_predictions_open_and_undeclared(service: Trained) -> None:
-    # The Secret in git carries an empty placeholder; it must not become a key of "".
+def test_without_a_key_the_default_refuses_to_build_an_open_service(service: Trained) -> None:
+    from servicekit.api import create_app
+    from servicekit.errors import ConfigError
+    from servicekit.settings import ServiceSettings
+
+    # The Secret in git carries an empty placeholder: that is no key, and AUTH=keys (the
+    # default) then refuses instead of serving everyone.
+    settings = ServiceSettings(service_name=service.definition.name, api_key="")
+    with pytest.raises(ConfigError, match=r"^AUTH=keys and no key: set API_KEYS_FILE .* AUTH=open"):
+        create_app(service.definition, settings, service.runtime())
+
+
+def test_an_empty_api_key_leaves_an_open_service_open_and_undeclared(service: Trained) -> None:
+    # AUTH=open (make_app's default) with the empty placeholder: no key of "", nothing declared.
     api = client(make_app(service.definition, service.runtime(), api_key=""))
     assert api.post("/predict", json=examples(service.definition)[0]).status_code == 200
     # The document declares no key that the service does not ask for.

@@ -11,6 +11,7 @@ from conftest import Trained
 from registry import names
 from tests.helpers import running_service, venv_tool
 
+CONFIG = Path(__file__).with_name("schemathesis.toml")
 MAX_EXAMPLES = 25
 SEED = 20261202
 
@@ -19,7 +20,7 @@ def _fuzz(url: str, workdir: Path, *extra: str) -> subprocess.CompletedProcess[s
     schemathesis = venv_tool("schemathesis")
     assert schemathesis, "schemathesis is a locked dev dependency: run `make setup`"
     command = [
-        schemathesis, "run", url,
+        schemathesis, "--config-file", str(CONFIG), "run", url,
         "--checks", "all",
         "--phases", "examples,coverage,fuzzing,stateful",
         "--max-examples", str(MAX_EXAMPLES),

@@ -138,6 +138,11 @@ DESCRIBED = {
                                       "training split (drift baseline)."),
     "pod_cpu_request_cores": ("gauge", "CPU request of this pod (absent outside Kubernetes); CPU "
                               "use over it is what the HPA's utilization target compares."),
+    "http_requests_rejected_total": ("counter", "Requests turned away before the app read their "
+                                     "body (no or unknown key, body too large, too many "
+                                     "predictions in flight)."),
+    "api_keys_reload_failures_total": ("counter", "Changes to the keys file that could not be "
+                                       "read; the previous keys stay in force."),
 }  # fmt: skip
 
 

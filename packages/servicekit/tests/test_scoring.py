@@ -159,7 +159,7 @@ from servicekit.definition import load_definition
 from servicekit.settings import ServiceSettings
 for name, path in zip(sys.argv[1::2], sys.argv[2::2]):
     definition = load_definition(name)
-    app = create_app(definition, ServiceSettings(service_name=name, model_path=path))
+    app = create_app(definition, ServiceSettings(service_name=name, model_path=path, auth="open"))
     with TestClient(app) as api:
         while (ready := api.get("/ready")).status_code != 200:
             assert ready.json()["reason"] == "model is loading", ready.json()

@@ -115,7 +115,7 @@ def over_http(definition: ServiceDefinition, model_path: Path, requests: int) ->
             ("single", "/predict", singles),
             ("batch 1000", "/predict/batch", [batch] * 50),
         ):
-            with loadgen.Connection(server.port) as connection:
+            with loadgen.Connection(server) as connection:
                 for body in bodies[:20]:  # warm-up
                     connection.post(path, body)
                 samples = [connection.post(path, body) for body in bodies]

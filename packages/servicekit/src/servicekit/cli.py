@@ -11,10 +11,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from servicekit.artifacts import MODEL_FILE
 from servicekit.definition import ServiceDefinition
 from servicekit.drift import PSI_THRESHOLD
-from servicekit.errors import ArtifactError, DataError
+from servicekit.errors import ArtifactError, ConfigError, DataError
 
 
 def _at_least(minimum: int) -> Callable[[str], int]:
@@ -106,8 +108,13 @@ def run(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> int
 
             overrides = {k: v for k in ("host", "port") if (v := getattr(args, k)) is not None}
             serve(definition, ServiceSettings(service_name=definition.name, **overrides))
-    except (DataError, ArtifactError, FileNotFoundError) as exc:
+    except (DataError, ArtifactError, FileNotFoundError, ConfigError) as exc:
         print(f"{definition.name} {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:  # a setting from the environment out of range
+        from servicekit.settings import settings_error
+
+        print(f"{definition.name} {args.command}: error: {settings_error(exc)}", file=sys.stderr)
         return 2
     return 0
 
@@ -117,8 +124,10 @@ def _openapi(definition: ServiceDefinition) -> dict[str, Any]:
     from servicekit.api.docs import openapi_document
     from servicekit.settings import ServiceSettings
 
-    # The lifespan never runs, so no model is loaded: the document does not depend on one.
-    return openapi_document(create_app(definition, ServiceSettings(service_name=definition.name)))
+    # The lifespan never runs, so no model is loaded: the document does not depend on one. It
+    # is the contract of a keyed service (AUTH=keys, the default): the key only declares that.
+    settings = ServiceSettings(service_name=definition.name, api_key="declares-the-key-scheme")
+    return openapi_document(create_app(definition, settings))
 
 
 def entrypoint(definition: ServiceDefinition) -> Callable[[], None]:

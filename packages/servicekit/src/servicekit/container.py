@@ -34,7 +34,8 @@ def check(definition: ServiceDefinition) -> None:
     if runtime.card is None:
         raise SystemExit(f"servicekit.container: {definition.name} has no MODEL_CARD.md beside "
                          f"{settings.resolved_model_path}")  # fmt: skip
-    create_app(definition, settings, runtime)
+    # The image has no keys (pods mount them): the check builds the app in the open mode.
+    create_app(definition, settings.model_copy(update={"auth": "open"}), runtime)
     print(f"{definition.name}: model {runtime.version} loaded and warmed up")
 
 
@@ -45,9 +46,20 @@ def main(argv: list[str]) -> int:
         return 0
     if argv:
         raise SystemExit(f"servicekit.container: unknown arguments {argv}; only --check")
-    from servicekit.serve import serve
+    from pydantic import ValidationError
 
-    serve(definition)
+    from servicekit.errors import ConfigError
+    from servicekit.serve import serve
+    from servicekit.settings import settings_error
+
+    try:
+        serve(definition)
+    except ConfigError as exc:  # no keys and AUTH=keys, a bad keys file
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:
+        print(f"error: {settings_error(exc)}", file=sys.stderr)
+        return 2
     return 0
 
 

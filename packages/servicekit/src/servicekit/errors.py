@@ -22,19 +22,13 @@ class NotFoundError(ServiceError):
     code = "not_found"
 
 
-class UnauthorizedError(ServiceError):
-    status_code = 401
-    code = "unauthorized"
-
-
-class BatchTooLargeError(ServiceError):
-    status_code = 413
-    code = "batch_too_large"
-
-
 class ArtifactError(Exception):
     """A model artifact is missing, unreadable or does not belong to this service."""
 
 
 class DataError(Exception):
     """Training data cannot be used; the message says what is wrong in one line."""
+
+
+class ConfigError(ValueError):
+    """The settings cannot give a safe service; the message says what to set."""

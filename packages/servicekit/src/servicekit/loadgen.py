@@ -7,6 +7,7 @@ sockets, so they add little to the server's figures (httpx adds about 0.3 ms a r
 
 import asyncio
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -53,14 +54,21 @@ class Server:
     port: int
     pid: int
     ready_s: float  # process start to the first 200 from /ready
+    key: str  # the server's one API key: measured as prod runs, with the key checked
 
 
 @contextmanager
 def serving(service: str, model_path: Path) -> Iterator[Server]:
     """Start `python -m <service> serve` on a free port, pinned to one core, and pin this
     process (the client) to another for the block; stop the server after."""
-    port = free_port()
-    env = os.environ | {"MODEL_PATH": str(model_path), "PORT": str(port), "LOG_LEVEL": "WARNING"}
+    port, key = free_port(), secrets.token_urlsafe(16)
+    env = os.environ | {
+        "MODEL_PATH": str(model_path),
+        "PORT": str(port),
+        "LOG_LEVEL": "WARNING",
+        "AUTH": "keys",
+        "API_KEY": key,
+    }
     started = time.perf_counter()
     # Pinned just after the spawn rather than in a preexec_fn, which needs a fork of this
     # process (unsafe once it has threads).
@@ -74,7 +82,7 @@ def serving(service: str, model_path: Path) -> Iterator[Server]:
     try:
         with pinned(CLIENT_CORE):
             ready_s = _wait_ready(port, service, started, process)
-            yield Server(port, process.pid, ready_s)
+            yield Server(port, process.pid, ready_s, key)
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
@@ -116,10 +124,10 @@ def cpu_seconds(pid: int) -> float:
     return (utime + stime) / os.sysconf("SC_CLK_TCK")
 
 
-def request_bytes(path: str, body: bytes) -> bytes:
+def request_bytes(path: str, body: bytes, key: str) -> bytes:
     return (
         f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
+        f"X-API-Key: {key}\r\nContent-Length: {len(body)}\r\n\r\n"
     ).encode() + body
 
 
@@ -136,8 +144,9 @@ def body_length(head: bytes, path: str) -> int:
 class Connection:
     """One keep-alive HTTP/1.1 connection on a plain socket, one request at a time."""
 
-    def __init__(self, port: int) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port))
+    def __init__(self, server: Server) -> None:
+        self.key = server.key
+        self.sock = socket.create_connection(("127.0.0.1", server.port))
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buffer = b""
 
@@ -150,7 +159,7 @@ class Connection:
     def post(self, path: str, body: bytes) -> float:
         """Send one request and read its whole answer; the milliseconds it took."""
         start = time.perf_counter()
-        self.sock.sendall(request_bytes(path, body))
+        self.sock.sendall(request_bytes(path, body, self.key))
         while b"\r\n\r\n" not in self.buffer:
             self.buffer += self._recv()
         head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
@@ -198,7 +207,7 @@ def closed_loop(
 async def _closed_loop(
     server: Server, path: str, body: bytes, connections: int, seconds: float
 ) -> LoadRun:
-    request = request_bytes(path, body)
+    request = request_bytes(path, body, server.key)
     latencies: list[float] = []
     opened = [await asyncio.open_connection("127.0.0.1", server.port) for _ in range(connections)]
 

@@ -43,6 +43,8 @@ METRIC_NAMES = (
     "model_feature_reference_share",
     "request_validation_errors_total",
     "pod_cpu_request_cores",
+    "http_requests_rejected_total",
+    "api_keys_reload_failures_total",
 )
 
 
@@ -93,6 +95,17 @@ class ServiceMetrics:
             "pod_cpu_request_cores",
             "CPU request of this pod (absent outside Kubernetes); CPU use over it is what the "
             "HPA's utilization target compares.",
+            ["service"], registry=r,
+        )  # fmt: skip
+        self.rejected = Counter(
+            "http_requests_rejected",
+            "Requests turned away before the app read their body (no or unknown key, body too "
+            "large, too many predictions in flight).",
+            ["service", "reason"], registry=r,
+        )  # fmt: skip
+        self.keys_reload_failures = Counter(
+            "api_keys_reload_failures",
+            "Changes to the keys file that could not be read; the previous keys stay in force.",
             ["service"], registry=r,
         )  # fmt: skip
         self.feature_values = Counter(

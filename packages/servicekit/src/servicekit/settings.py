@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from servicekit.artifacts import MODEL_FILE
@@ -40,8 +40,31 @@ class ServiceSettings(BaseSettings):
         description="This pod's CPU request (Kubernetes downward API, divisor 1m), published as "
         "pod_cpu_request_cores so dashboards show CPU as the HPA sees it, in every overlay.",
     )
+    # Fail closed: with AUTH=keys (the default) the process refuses to start without a key;
+    # AUTH=open is the explicit dev mode (make serve, compose, the unit tests).
+    auth: Literal["keys", "open"] = "keys"
+    api_keys_file: Path | None = Field(
+        default=None,
+        description="One `<client> <sha256 of key>` per line (servicekit.keys); re-read when it "
+        "changes, so keys rotate without a restart.",
+    )
     api_key: SecretStr | None = Field(
-        default=None, description="When set, /predict* require it in X-API-Key (from a Secret)."
+        default=None, description="One more key, client name `default` (simple setups, tests)."
+    )
+    max_body_bytes: int | None = Field(
+        default=None,
+        ge=1024,
+        le=256 * 1024 * 1024,
+        description="Largest request body; default 1 KiB per MAX_BATCH_SIZE row, at least 64 KiB.",
+    )
+    max_in_flight: int = Field(
+        default=32,
+        ge=1,
+        le=10_000,
+        description="Predictions served at once; more get a fast 503 with Retry-After.",
+    )
+    docs: bool = Field(
+        default=True, description="Serve /docs (Swagger UI, its assets from a CDN); off in prod."
     )
 
     @field_validator("api_key", mode="before")
@@ -49,6 +72,10 @@ class ServiceSettings(BaseSettings):
     def _empty_key_is_none(cls, value: object) -> object:
         # An empty Secret value (the placeholder in git) means "no key", not "the empty key".
         return None if value in ("", None) else value
+
+    @property
+    def body_limit(self) -> int:
+        return self.max_body_bytes or max(64 * 1024, self.max_batch_size * 1024)
 
     @property
     def resolved_model_path(self) -> Path:
@@ -59,3 +86,10 @@ class ServiceSettings(BaseSettings):
 def get_settings(service_name: str) -> ServiceSettings:
     """Cached per service; tests call `get_settings.cache_clear()` or pass settings explicitly."""
     return ServiceSettings(service_name=service_name)
+
+
+def settings_error(exc: ValidationError) -> str:
+    """One line for a setting the environment gave out of range: its variable and why."""
+    first = exc.errors()[0]
+    name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+    return f"{name}: {first['msg']}"

@@ -2,9 +2,8 @@
 
 import asyncio
 import gc
-import hmac
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
@@ -12,10 +11,11 @@ import numpy as np
 from fastapi import Body, Depends, FastAPI, Request, Security
 from fastapi.security import APIKeyHeader
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel
 from starlette.responses import Response
 
 from servicekit.api.docs import install_docs
+from servicekit.api.guard import RequestGuard
 from servicekit.api.handlers import install_handlers
 from servicekit.api.middleware import ServiceMiddleware
 from servicekit.api.responses import FastJSONResponse
@@ -27,13 +27,9 @@ from servicekit.api.schemas import (
     response_models,
 )
 from servicekit.definition import ServiceDefinition, Task
-from servicekit.errors import (
-    BatchTooLargeError,
-    ModelNotReadyError,
-    NotFoundError,
-    UnauthorizedError,
-)
+from servicekit.errors import ConfigError, ModelNotReadyError, NotFoundError
 from servicekit.features import FeatureSpec
+from servicekit.keys import ApiKeys, KeyFileError, hash_key
 from servicekit.metrics import ServiceMetrics
 from servicekit.runtime import ModelRuntime, Predictions
 from servicekit.settings import ServiceSettings, get_settings
@@ -43,13 +39,46 @@ API_VERSION = "1.0.0"  # the HTTP contract; the model version is in every respon
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse, "description": text}
     for code, text in {
-        401: "API_KEY is set and X-API-Key is missing or wrong",
-        413: "Batch larger than MAX_BATCH_SIZE",
+        401: "X-API-Key is missing or not a client's key",
+        413: "Body larger than MAX_BODY_BYTES, or a batch larger than MAX_BATCH_SIZE",
         415: "Body is not application/json",
         422: "Invalid input",
-        503: "Model not loaded yet",
+        503: "Model not loaded yet, or MAX_IN_FLIGHT predictions running (see Retry-After)",
     }.items()
 }
+MODEL_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorResponse, "description": text}
+    for code, text in {401: ERRORS[401]["description"], 503: "Model not loaded yet"}.items()
+}
+# Behind the key: what costs CPU or tells about the model. Probes, the index and the
+# contract stay open (the kubelet and clients need them without a key).
+PREDICTION_ROUTES = frozenset({"/predict", "/predict/batch"})
+PROTECTED_ROUTES = PREDICTION_ROUTES | {"/model", "/model/card"}
+NOT_READY = "the model is not loaded; the service log says why"
+
+
+def api_keys(settings: ServiceSettings, metrics: ServiceMetrics | None = None) -> ApiKeys | None:
+    """The clients allowed in, or None for the explicit open mode. Fails closed: AUTH=keys
+    (the default) without a single key is an error, not an open service."""
+    key = settings.api_key
+    fixed = {hash_key(key.get_secret_value()): "default"} if key else {}
+    if settings.api_keys_file is None and not fixed:
+        if settings.auth == "open":
+            return None
+        raise ConfigError(
+            "AUTH=keys and no key: set API_KEYS_FILE (python -m servicekit.keys new CLIENT) or "
+            "API_KEY, or AUTH=open for an open development service"
+        )
+    on_failure = (
+        metrics.keys_reload_failures.labels(metrics.service).inc if metrics else lambda: None
+    )
+    try:
+        keys = ApiKeys(settings.api_keys_file, fixed, on_reload_failure=on_failure)
+    except KeyFileError as exc:
+        raise ConfigError(str(exc)) from None
+    if not keys.clients:
+        raise ConfigError(f"{settings.api_keys_file}: the keys file lists no client")
+    return keys
 
 
 def create_app(
@@ -61,6 +90,7 @@ def create_app(
     settings = settings or get_settings(definition.name)
     runtime = runtime or ModelRuntime(definition)
     metrics = ServiceMetrics(definition.name)
+    keys = api_keys(settings, metrics)
     metrics.set_cpu_request(settings.cpu_request_millicores)
 
     def publish_model_state() -> None:
@@ -105,33 +135,38 @@ def create_app(
         redoc_url=None,
         default_response_class=FastJSONResponse,
     )
+    # Added first, so it runs inside ServiceMiddleware: its refusals get a request id, a log
+    # line and a metric like any other answer.
+    app.add_middleware(
+        RequestGuard,
+        keys=keys,
+        protected=PROTECTED_ROUTES,
+        limited=PREDICTION_ROUTES,
+        max_body_bytes=settings.body_limit,
+        max_in_flight=settings.max_in_flight,
+        metrics=metrics,
+    )
     app.add_middleware(ServiceMiddleware, prefix=definition.prefix, metrics=metrics)
-    install_handlers(app, metrics)
-    install_docs(app)
-    _install_probes(app, definition, runtime, metrics)
-    _install_predictions(app, definition, runtime, metrics, settings)
+    install_handlers(app, metrics, settings.max_batch_size)
+    install_docs(app, swagger=settings.docs)
+    _install_probes(app, definition, runtime, metrics, settings.docs)
+    _install_predictions(app, definition, runtime, metrics, settings, keyed=keys is not None)
     return app
 
 
+# Declares the scheme in the OpenAPI document; RequestGuard enforces it before the body is read.
 API_KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
-def _api_key_guard(key: SecretStr) -> Callable[[str | None], Awaitable[None]]:
-    """A dependency that requires X-API-Key to equal the configured API_KEY."""
-    expected = key.get_secret_value().encode()
-
-    async def check(given: Annotated[str | None, Security(API_KEY_HEADER)]) -> None:
-        if given is None:
-            raise UnauthorizedError("missing X-API-Key header")
-        if not hmac.compare_digest(given.encode(), expected):
-            raise UnauthorizedError("wrong X-API-Key")
-
-    return check
-
-
 def _install_probes(
-    app: FastAPI, definition: ServiceDefinition, runtime: ModelRuntime, metrics: ServiceMetrics
+    app: FastAPI,
+    definition: ServiceDefinition,
+    runtime: ModelRuntime,
+    metrics: ServiceMetrics,
+    docs: bool,
 ) -> None:
+    links = ("docs", "openapi.json", "ready", "model", "model/card")[0 if docs else 1 :]
+
     @app.get("/", summary="Service index")
     async def index(request: Request) -> dict[str, Any]:
         root = request.scope.get("root_path", "")
@@ -139,10 +174,7 @@ def _install_probes(
             "service": definition.name,
             "title": definition.title,
             "model_version": runtime.version if runtime.ready else None,
-            "links": {
-                name: f"{root}/{name}"
-                for name in ("docs", "openapi.json", "ready", "model", "model/card")
-            },
+            "links": {name: f"{root}/{name}" for name in links},
         }
 
     @app.get("/health", response_model=HealthResponse, summary="Liveness")
@@ -158,7 +190,8 @@ def _install_probes(
     async def ready() -> Response:
         if runtime.ready:
             return FastJSONResponse({"status": "ready", "model_version": runtime.version})
-        body = {"status": "not_ready", "reason": runtime.error or "model is loading"}
+        # The reason names no file or exception: those are in the service log.
+        body = {"status": "not_ready", "reason": NOT_READY if runtime.error else "model is loading"}
         return FastJSONResponse(body, status_code=503)
 
     @app.get("/metrics", include_in_schema=False)
@@ -215,26 +248,34 @@ def _install_predictions(
     runtime: ModelRuntime,
     metrics: ServiceMetrics,
     settings: ServiceSettings,
+    keyed: bool,
 ) -> None:
     max_batch_size = settings.max_batch_size
-    # The key scheme and its 401 appear in the OpenAPI document only where they are enforced
-    # (settings turn an empty API_KEY into None).
-    key = settings.api_key
-    guarded = [Depends(_api_key_guard(key))] if key else []
-    errors = ERRORS if key else {k: v for k, v in ERRORS.items() if k != 401}
+    # The key scheme and its 401 appear in the OpenAPI document only where they are enforced.
+    guarded = [Security(API_KEY_HEADER)] if keyed else []
+    errors = ERRORS if keyed else {k: v for k, v in ERRORS.items() if k != 401}
+    model_errors: dict[int | str, dict[str, Any]] = (
+        MODEL_ERRORS if keyed else {503: MODEL_ERRORS[503]}
+    )
     spec = definition.features
     Row = definition.request_model
-    SingleResponse, BatchRequest, BatchResponse = response_models(definition)
+    SingleResponse, BatchRequest, BatchResponse = response_models(definition, max_batch_size)
     single_examples, batch_examples = _openapi_examples(definition.examples)
 
     def ready_runtime() -> ModelRuntime:
         if not runtime.ready:
-            raise ModelNotReadyError(runtime.error or "model is still loading")
+            raise ModelNotReadyError(NOT_READY if runtime.error else "model is still loading")
         return runtime
 
     ReadyModel = Annotated[ModelRuntime, Depends(ready_runtime)]
 
-    @app.get("/model", response_model=ModelMetadata, summary="Loaded model metadata")
+    @app.get(
+        "/model",
+        response_model=ModelMetadata,
+        summary="Loaded model metadata",
+        responses=model_errors,
+        dependencies=guarded,
+    )
     async def model_metadata(model: ReadyModel) -> dict[str, Any]:
         return {k: v for k, v in model.metadata.items() if k in ModelMetadata.model_fields}
 
@@ -245,8 +286,9 @@ def _install_predictions(
         responses={
             200: {"content": {"text/markdown": {"schema": {"type": "string"}}}},
             404: {"model": ErrorResponse, "description": "The model was trained without a card"},
-            503: ERRORS[503],
+            **model_errors,
         },
+        dependencies=guarded,
     )
     async def model_card(model: ReadyModel) -> Response:
         if model.card is None:
@@ -283,8 +325,6 @@ def _install_predictions(
         model: ReadyModel,
     ) -> Response:
         rows = payload.instances  # type: ignore[attr-defined]
-        if len(rows) > max_batch_size:
-            raise BatchTooLargeError(f"batch has {len(rows)} rows; the maximum is {max_batch_size}")
         start = time.perf_counter()
         columns = request_columns(rows, spec)
         preds = model.predict(columns)

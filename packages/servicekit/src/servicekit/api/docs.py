@@ -29,7 +29,10 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
     return dict(document)
 
 
-def install_docs(app: FastAPI) -> None:
+def install_docs(app: FastAPI, swagger: bool) -> None:
+    """/openapi.json always (the contract); the Swagger page only where `swagger` (its assets
+    come from a CDN, which prod does not serve pages from)."""
+
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi(request: Request) -> FastJSONResponse:
         document = openapi_document(app)
@@ -38,8 +41,11 @@ def install_docs(app: FastAPI) -> None:
             document["servers"] = [{"url": root_path}]
         return FastJSONResponse(document)
 
+    if not swagger:
+        return
+
     @app.get("/docs", include_in_schema=False)
-    async def swagger(request: Request) -> HTMLResponse:
+    async def swagger_page(request: Request) -> HTMLResponse:
         root_path = request.scope.get("root_path", "").rstrip("/")
         return get_swagger_ui_html(openapi_url=f"{root_path}/openapi.json", title=app.title)
 

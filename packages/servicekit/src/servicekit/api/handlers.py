@@ -44,7 +44,15 @@ def _is_json(request: Request) -> bool:
     return content_type == "application/json" or content_type.endswith("+json")
 
 
-def install_handlers(app: FastAPI, metrics: ServiceMetrics) -> None:
+def _batch_too_long(errors: Sequence[Any]) -> int | None:
+    """The batch's row count when validation failed on it being over MAX_BATCH_SIZE."""
+    for err in errors:
+        if err.get("type") == "too_long" and tuple(err.get("loc", ())) == ("body", "instances"):
+            return int((err.get("ctx") or {}).get("actual_length", 0))
+    return None
+
+
+def install_handlers(app: FastAPI, metrics: ServiceMetrics, max_batch_size: int) -> None:
     def count_invalid(request: Request) -> None:
         route = getattr(request.scope.get("route"), "path", "unmatched")
         metrics.validation_errors.labels(metrics.service, route).inc()
@@ -57,6 +65,11 @@ def install_handlers(app: FastAPI, metrics: ServiceMetrics) -> None:
             return error_response(
                 415, "unsupported_media_type", f"Content-Type must be application/json, got {got}"
             )
+        rows = _batch_too_long(exc.errors())
+        if rows is not None:
+            # Too many rows is a size limit like the body's, so it is a 413, not a 422.
+            message = f"batch has {rows} rows; the maximum is {max_batch_size}"
+            return error_response(413, "batch_too_large", message)
         details = []
         for err in exc.errors():
             message, loc = str(err.get("msg", "invalid value")), err.get("loc", ())

@@ -18,6 +18,9 @@ from servicekit.metrics import ServiceMetrics
 
 log = logging.getLogger("servicekit.access")
 
+# Where RequestGuard (api/guard.py) leaves the name of the client a key belongs to.
+CLIENT_SCOPE_KEY = "servicekit.client"
+
 REQUEST_ID_HEADER = b"x-request-id"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 # Probes and scrapes would drown the access log; they are still counted in metrics.
@@ -85,6 +88,7 @@ class ServiceMiddleware:
                         "path": path,
                         "route": route,
                         "status": status,
+                        "client": scope.get(CLIENT_SCOPE_KEY),
                         "duration_ms": round(elapsed * 1000, 3),
                     },
                 )

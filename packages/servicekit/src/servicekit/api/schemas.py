@@ -85,7 +85,7 @@ def prediction_model(definition: ServiceDefinition) -> type[BaseModel]:
 
 
 def response_models(
-    definition: ServiceDefinition,
+    definition: ServiceDefinition, max_batch_size: int
 ) -> tuple[type[BaseModel], type[BaseModel], type[BaseModel]]:
     """Per-service named models so each OpenAPI document reads in the service's own terms."""
     item = prediction_model(definition)
@@ -94,7 +94,10 @@ def response_models(
     batch_request = create_model(
         f"{title}BatchRequest",
         __config__=ConfigDict(extra="forbid"),
-        instances=(list[definition.request_model], Field(min_length=1)),  # type: ignore[name-defined]
+        instances=(
+            list[definition.request_model],  # type: ignore[name-defined]
+            Field(min_length=1, max_length=max_batch_size),
+        ),
     )
     batch = create_model(
         f"{title}BatchResponse",
