@@ -160,6 +160,9 @@ def kubelet_config(node: Node) -> dict[str, Any]:
         "resolvConf": "/etc/resolv.conf",
         # containerd 1.6 does not pin the sandbox image: garbage collection could delete the
         # locally built pause image, and nothing can pull it back.
+        # How soon a changed Secret or ConfigMap reaches a mounted file (default 1 min): the
+        # e2e rotates API keys twice; a pod sync every 10 s costs little on one node.
+        "syncFrequency": "10s",
         "imageGCHighThresholdPercent": 100,
         "imageGCLowThresholdPercent": 99,
         "evictionHard": {

@@ -350,6 +350,8 @@ k -n kube-system rollout status deployment/metrics-server --timeout=180s >>"$LOG
 k -n traefik rollout status deployment/traefik --timeout=180s >>"$LOGS/deploy.log"
 
 step "applying the platform (k8s/overlays/hostcluster, images $tag)" "$LOGS/deploy.log"
+k create namespace "$NAMESPACE" --dry-run=client -o yaml | k apply -f - >>"$LOGS/deploy.log"
+scripts/cluster-keys.sh "$NAMESPACE" "$BIN/kubectl" --kubeconfig "$ROOT/kubeconfig/admin.conf"
 scripts/kind/overlay.sh "$tag" "$STATE_DIR/overlay" k8s/overlays/hostcluster
 k apply -f - >>"$LOGS/deploy.log" <<'YAML'
 # The claims' class: volumes are local directories, made by up.sh for each claim (below).

@@ -39,6 +39,8 @@ MODULES = (
     "training/export.py",
     "api/app.py",
     "api/middleware.py",
+    "api/guard.py",
+    "keys.py",
     "metrics.py",
     "settings.py",
     "dataset.py",
@@ -55,6 +57,7 @@ TESTS = {
     "tests/test_api.py": "tests/test_api.py",
     "tests/test_missing_values.py": "tests/test_missing_values.py",
     "tests/test_openapi_contract.py": "tests/test_openapi_contract.py",
+    "tests/test_request_guard.py": "tests/test_request_guard.py",
 }
 # What those tests import or read from the repository (tests/trained.py reads the registry).
 SUPPORT = (

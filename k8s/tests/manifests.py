@@ -114,7 +114,8 @@ def generated(objs: list[Obj], kind: str, name: str) -> Obj:
 
 
 def pod_environment(objs: list[Obj], spec: Obj) -> dict[str, str]:
-    """The environment a pod spec gets from the ConfigMaps and Secrets of its envFrom."""
+    """The environment a pod spec gets from the ConfigMaps and Secrets of its envFrom, and
+    its literal `env` values (those from the downward API exist only in a pod)."""
     env: dict[str, str] = {}
     for c in containers(spec):
         for source in c.get("envFrom", []):
@@ -122,6 +123,7 @@ def pod_environment(objs: list[Obj], spec: Obj) -> dict[str, str]:
                 env |= one(objs, "ConfigMap", source["configMapRef"]["name"])["data"]
             if "secretRef" in source:
                 env |= one(objs, "Secret", source["secretRef"]["name"]).get("stringData", {})
+        env |= {e["name"]: e["value"] for e in c.get("env", []) if "value" in e}
     return env
 
 

@@ -101,7 +101,9 @@ def test_probes_use_declared_ports(objs: list[Obj]) -> None:
 @pytest.mark.parametrize("service", SERVICES)
 def test_api_probes_exist_in_the_service_openapi(service: str) -> None:
     definition = load_definition(service)
-    paths = create_app(definition, ServiceSettings(service_name=service)).openapi()["paths"]
+    paths = create_app(definition, ServiceSettings(service_name=service, auth="open")).openapi()[
+        "paths"
+    ]
     api = one(render("kind"), "Deployment", service)
     (container,) = pod_spec(api)["containers"]
     assert container["livenessProbe"]["httpGet"]["path"] == "/health"
@@ -126,6 +128,26 @@ def test_api_pods_match_the_image(service: str) -> None:
     assert env["MODEL_PATH"] == f"/app/models/{service}/model.npz"
     settings = set(ServiceSettings.model_fields)
     assert {k.lower() for k in env} <= settings, "a ConfigMap or Secret key no setting reads"
+
+
+@pytest.mark.parametrize("overlay", ["kind", "prod"])
+def test_api_pods_read_their_keys_from_the_mounted_secret(overlay: str) -> None:
+    """Keys as a file, not environment: a changed Secret reaches a running pod (rotation
+    without restarts), and a pod without the file does not start (AUTH=keys is the default)."""
+    objs = render(overlay)
+    for service in SERVICES:
+        spec = pod_spec(one(objs, "Deployment", service))
+        (container,) = spec["containers"]
+        env = pod_environment(objs, spec)
+        assert env.get("AUTH", "keys") == "keys", f"{overlay}: {service} runs without keys"
+        (mount,) = [m for m in container["volumeMounts"] if m["name"] == "api-keys"]
+        (volume,) = [v for v in spec["volumes"] if v["name"] == "api-keys"]
+        assert mount["readOnly"] is True
+        assert env["API_KEYS_FILE"].startswith(mount["mountPath"] + "/")
+        assert volume["secret"]["secretName"] == "mlops-secrets"
+        assert not any("secretRef" in source for source in container.get("envFrom", []))
+    docs = generated(objs, "ConfigMap", "mlops-config")["data"].get("DOCS", "true")
+    assert docs == ("false" if overlay == "prod" else "true")
 
 
 def test_graceful_termination_covers_prestop_and_drain(objs: list[Obj]) -> None:

@@ -139,13 +139,14 @@ TAG=$tag IMAGE_PREFIX=$IMAGE_PREFIX MODEL_DIR=$MODEL_DIR scripts/build-images.sh
 step "loading the images into kind"
 for s in "${SERVICES[@]}"; do kind load docker-image --name "$KIND_CLUSTER" "$IMAGE_PREFIX/$s:$tag"; done
 
-step "creating the namespace and the Grafana admin Secret (random password, never in git)"
+step "creating the namespace, the Grafana admin Secret (random password, never in git) and an API client key"
 k create namespace "$NAMESPACE" --dry-run=client -o yaml | k apply -f - >/dev/null
 if ! k -n "$NAMESPACE" get secret grafana-admin >/dev/null 2>&1; then
   password=$(LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c 24 || true)
   k -n "$NAMESPACE" create secret generic grafana-admin \
     --from-literal=admin-user=admin --from-literal=admin-password="$password"
 fi
+scripts/cluster-keys.sh "$NAMESPACE" kubectl --context "$CONTEXT"
 
 step "applying the kind overlay"
 scripts/kind/overlay.sh "$tag" "$STATE_DIR/overlay"

@@ -24,7 +24,12 @@ def running(
     request: pytest.FixtureRequest, images: dict[str, str], trained_models: dict[str, Trained]
 ) -> Iterator[tuple[DockerContainer, str, Trained]]:
     name = request.param
-    container = DockerContainer(images[name]).with_env("GRACEFUL_SHUTDOWN_SECONDS", "10")
+    # AUTH=open: the image as compose's demo tier runs it (pods bring keys: test_k8s_pod).
+    container = (
+        DockerContainer(images[name])
+        .with_env("GRACEFUL_SHUTDOWN_SECONDS", "10")
+        .with_env("AUTH", "open")
+    )
     # Publish on loopback only, on a free port: with_bind_ports() takes no host address, but
     # the mapping goes to docker-py as is, which accepts (address, port).
     container.ports["8000/tcp"] = ("127.0.0.1", None)  # type: ignore[assignment]
@@ -169,3 +174,15 @@ def test_images_hold_no_training_library(
             tag, entrypoint=["python3", "-c", probe], remove=True, network_mode="none"
         )
         assert json.loads(output) == [], name
+
+
+def test_without_keys_an_image_refuses_to_serve_with_one_line(
+    images: dict[str, str], docker_client: docker.DockerClient
+) -> None:
+    """Fail closed: the image's default is AUTH=keys, so with no key it exits 2 and says why."""
+    tag = next(iter(images.values()))
+    with pytest.raises(docker.errors.ContainerError) as failed:
+        docker_client.containers.run(tag, remove=True, network_mode="none", stderr=True)
+    assert failed.value.exit_status == 2
+    stderr = failed.value.stderr.decode() if failed.value.stderr else ""
+    assert stderr.splitlines()[-1].startswith("error: AUTH=keys and no key: set API_KEYS_FILE")

@@ -12,14 +12,20 @@ import pytest
 import docker
 from conftest import SERVICES, Trained
 from k8s.tests.manifests import cpu_cores, memory_bytes, one, pod_environment, pod_spec, render
+from servicekit.keys import hash_key
 from tests.helpers import examples, wait_until
 
 pytestmark = pytest.mark.integration
 
+POD_KEY = "pod-spec-test-key"
+
 
 @pytest.fixture(params=SERVICES)
 def pod(
-    request: pytest.FixtureRequest, docker_client: docker.DockerClient, images: dict[str, str]
+    request: pytest.FixtureRequest,
+    docker_client: docker.DockerClient,
+    images: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[Any, str, dict[str, Any], str]]:
     name = request.param
     objs = render("kind")
@@ -28,6 +34,11 @@ def pod(
     sc = c["securityContext"]
     assert sc["capabilities"]["drop"] == ["ALL"] and sc["readOnlyRootFilesystem"] is True
     (tmp,) = [m for m in c["volumeMounts"] if m["name"] == "tmp"]
+    # The Secret volume of the keys file, as the kubelet mounts it: read-only, world-readable.
+    (keys,) = [m for m in c["volumeMounts"] if m["name"] == "api-keys"]
+    secret_dir = tmp_path_factory.mktemp("api-keys")
+    (secret_dir / "api-keys").write_text(f"pod-test {hash_key(POD_KEY)}\n")
+    secret_dir.chmod(0o755)
     container = docker_client.containers.run(
         images[name],
         detach=True,
@@ -37,6 +48,7 @@ def pod(
         cap_drop=["ALL"],
         security_opt=["no-new-privileges:true"],
         tmpfs={tmp["mountPath"]: "size=64m"},
+        volumes={str(secret_dir): {"bind": keys["mountPath"], "mode": "ro"}},
         mem_limit=int(memory_bytes(c["resources"]["limits"]["memory"])),
         nano_cpus=int(cpu_cores(c["resources"]["limits"]["cpu"]) * 1e9),
         ports={f"{c['ports'][0]['containerPort']}/tcp": ("127.0.0.1", None)},
@@ -58,10 +70,11 @@ def test_pod_spec_settings_let_the_image_serve(
         wait_until(lambda: http.get("/ready").status_code == 200, 60, "ready under the pod spec")
         for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
             assert http.get(spec[probe]["httpGet"]["path"]).status_code == 200, probe
-        predicted = http.post("/predict", json=examples(trained.definition)[0])
+        body = examples(trained.definition)[0]
+        predicted = http.post("/predict", json=body, headers={"X-API-Key": POD_KEY})
         assert predicted.status_code == 200, predicted.text
-        # The placeholder Secret (API_KEY "") leaves predictions open, as documented.
-        assert "X-API-Key" not in predicted.request.headers
+        # API_KEYS_FILE of the pod spec names the mounted file: without its key, a 401.
+        assert http.post("/predict", json=body).status_code == 401
     logs = container.logs().decode()
     assert "Read-only file system" not in logs and "Permission denied" not in logs, logs[-2000:]
 

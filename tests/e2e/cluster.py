@@ -12,12 +12,18 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import yaml
 
 from registry.services import platform
 from tests.helpers import venv_tool, wait_until
 
 NAMESPACE = os.environ.get("E2E_NAMESPACE", platform().namespace)
 REPO = Path(__file__).resolve().parents[2]
+# The edge's per-client quota (k8s/addons/traefik/edge.yml): the suite's loads keep within it,
+# as a client should, except the one that floods on purpose.
+EDGE = yaml.safe_load((REPO / "k8s" / "addons" / "traefik" / "edge.yml").read_text())
+CLIENT_RATE = float(EDGE["http"]["middlewares"]["client-rate"]["rateLimit"]["average"])
+WITHIN_QUOTA = 0.8 * CLIENT_RATE  # requests a second: a paced load that is never refused
 
 
 @dataclass(frozen=True)
@@ -51,13 +57,14 @@ def kubectl(target: Target) -> list[str]:
 
 
 @contextmanager
-def port_forward(target: Target, service: str, port: int) -> Iterator[str]:
-    """`kubectl port-forward` to a Service on a free local port; yields its base URL.
+def port_forward(target: Target, service: str, port: int, kind: str = "svc") -> Iterator[str]:
+    """`kubectl port-forward` to a Service (or, with kind="pod", one pod) on a free local port;
+    yields its base URL.
 
     A port-forward enters the pod's network namespace through the kubelet, so the namespace's
     NetworkPolicies (which admit no traffic from the test machine) stay as they are."""
     proc = subprocess.Popen(
-        [*kubectl(target), "-n", NAMESPACE, "port-forward", f"svc/{service}", f"0:{port}"],
+        [*kubectl(target), "-n", NAMESPACE, "port-forward", f"{kind}/{service}", f"0:{port}"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -122,9 +129,13 @@ class Load:
         workers: int = 8,
         max_requests: int = 200_000,
         max_seconds: float = 600,
+        rate: float | None = None,
     ) -> None:
+        """`rate`: requests a second in all, paced, for a client that keeps to its quota at
+        the edge (k8s/addons/traefik/edge.yml); None: as fast as the answers come."""
         self.url, self.body, self.headers = url, body, headers
         self.workers, self.max_requests, self.max_seconds = workers, max_requests, max_seconds
+        self.interval = workers / rate if rate else 0.0  # per worker
         self.result = LoadResult()
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -139,10 +150,15 @@ class Load:
                 self.result.crashes.append(f"{type(exc).__name__}: {exc}")
 
     def _loop(self) -> None:
+        due = time.monotonic()
         with http() as client:
             while not self._stop.is_set():
                 if time.monotonic() - self._started > self.max_seconds:
                     break
+                if self.interval:
+                    due += self.interval
+                    if self._stop.wait(max(0.0, due - time.monotonic())):
+                        break
                 start = time.perf_counter()
                 try:
                     response = client.post(self.url, json=self.body, headers=self.headers)

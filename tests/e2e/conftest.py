@@ -108,6 +108,9 @@ def custom(api_client: client.ApiClient) -> client.CustomObjectsApi:
     return client.CustomObjectsApi(api_client)
 
 
+TEST_CLIENT_SECRET = "mlops-test-client"
+
+
 def secret_value(core: client.CoreV1Api, name: str, key: str) -> str:
     data = core.read_namespaced_secret(name, NAMESPACE).data or {}
     return base64.b64decode(data.get(key, "")).decode()
@@ -115,9 +118,8 @@ def secret_value(core: client.CoreV1Api, name: str, key: str) -> str:
 
 @pytest.fixture(scope="session")
 def api_headers(core: client.CoreV1Api) -> dict[str, str]:
-    """The X-API-Key header when the cluster's Secret sets one (empty placeholder: none)."""
-    key = secret_value(core, "mlops-secrets", "API_KEY")
-    return {"X-API-Key": key} if key else {}
+    """The X-API-Key of the client `e2e` that scripts/cluster-keys.sh gave the cluster."""
+    return {"X-API-Key": secret_value(core, TEST_CLIENT_SECRET, "API_KEY")}
 
 
 @pytest.fixture(scope="session")

@@ -78,12 +78,14 @@ def test_each_prefix_reaches_its_service(
             assert web.get(f"{url}/ready").json()["status"] == "ready", via
             schema = web.get(f"{url}/openapi.json").json()
             assert schema["info"]["title"] == definition.title, via
-            model = web.get(f"{url}/model").json()
-            predicted = web.post(
-                f"{url}/predict", json=dict(definition.examples[0]), headers=api_headers
-            )
+            model = web.get(f"{url}/model", headers=api_headers).json()
+            body = dict(definition.examples[0])
+            predicted = web.post(f"{url}/predict", json=body, headers=api_headers)
             assert predicted.status_code == 200, f"{via}: {predicted.text}"
             assert predicted.json()["model_version"] == model["model_version"], via
+            # The keys file reached the pods: without its key, no prediction and no model.
+            assert web.post(f"{url}/predict", json=body).status_code == 401, via
+            assert web.get(f"{url}/model").status_code == 401, via
 
 
 def test_unknown_paths_get_404_from_the_gateway(target: Target) -> None:

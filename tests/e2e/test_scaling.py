@@ -10,7 +10,7 @@ from kubernetes import client
 
 from registry import names, registry
 from servicekit.definition import load_definition
-from tests.e2e.cluster import NAMESPACE, Load, Target, wait_for
+from tests.e2e.cluster import NAMESPACE, WITHIN_QUOTA, Load, Target, wait_for
 
 # The service E2E_SCALED_SERVICE names (make hostcluster-e2e-fork scales the one it added),
 # else the first of services.toml whose HPA can scale out; and another one to restart (the
@@ -56,7 +56,12 @@ def test_hpa_scales_out_under_load_without_failed_requests(
         return ready > minimum
 
     with Load(
-        url, _batch(SCALED), api_headers, workers=8, max_seconds=SCALE_OUT_SECONDS + 60
+        url,
+        _batch(SCALED),
+        api_headers,
+        workers=8,
+        max_seconds=SCALE_OUT_SECONDS + 60,
+        rate=WITHIN_QUOTA,
     ) as load:
         desired = wait_for(
             lambda: (
@@ -113,7 +118,7 @@ def test_rolling_restart_under_load_drops_no_request(
     url = f"{target.ingress_url}/{service}/predict"
     body = dict(load_definition(service).examples[0])
     before = apps.read_namespaced_deployment(service, NAMESPACE)
-    with Load(url, body, api_headers, workers=4, max_seconds=360) as load:
+    with Load(url, body, api_headers, workers=4, max_seconds=360, rate=WITHIN_QUOTA) as load:
         time.sleep(3)
         patched = time.monotonic()
         stamp = datetime.now(UTC).isoformat()
