@@ -155,7 +155,8 @@ def test_large_bodies_without_a_key_are_refused_unread_and_the_process_does_not_
         alive = process.poll() is None
     print(f"RSS {before // 1024} -> {after // 1024} MiB; body bytes taken: {unkeyed}, {keyed}")
     assert [status for status, _ in unkeyed] == [b"HTTP/1.1 401 Unauthorized"] * 3
-    assert keyed[0] == b"HTTP/1.1 413 Request Entity Too Large"
+    # The reason phrase is the Python version's (3.13 says "Content Too Large"): the code counts.
+    assert keyed[0].startswith(b"HTTP/1.1 413 ")
     assert after - before < 16 * 1024, f"RSS grew by {(after - before) // 1024} MiB"
     assert ok.status_code == 200 and alive
     assert 'http_requests_rejected_total{reason="unauthorized",service=' in metrics

@@ -67,7 +67,7 @@ def test_a_body_over_the_limit_is_refused_at_the_edge(edge: tuple[str, Trained])
     status, _ = post_large_body(
         parts.hostname or "", parts.port or 80, "/predict/batch", 38_000_000, {"X-API-Key": "x"}
     )
-    assert status == b"HTTP/1.1 413 Request Entity Too Large"
+    assert status.startswith(b"HTTP/1.1 413 ")
     # Just over the limit, chunked (no Content-Length): cut off by the edge too.
     with httpx.Client(base_url=url, trust_env=False, timeout=10) as web:
         body = b"x" * (limit + 1)

@@ -178,7 +178,7 @@ def test_large_bodies_without_a_key_are_refused_before_a_pod_reads_them(
         "resident_mib_before": {pod: round(v / 2**20, 1) for pod, v in before.items()},
         "resident_mib_growth": growth,
     }
-    assert [status for status, _ in at_edge] == [b"HTTP/1.1 413 Request Entity Too Large"] * 3
+    assert [status[:12] for status, _ in at_edge] == [b"HTTP/1.1 413"] * 3
     assert {status for status, _ in direct.values()} == {b"HTTP/1.1 401 Unauthorized"}
     assert all(mib < 16 for mib in growth.values()), growth
     assert _no_restarts(restarts, _restarts(core, SERVICE)), "a pod restarted"
