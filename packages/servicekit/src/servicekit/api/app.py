@@ -36,20 +36,21 @@ from servicekit.settings import ServiceSettings, get_settings
 
 API_VERSION = "1.0.0"  # the HTTP contract; the model version is in every response
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorResponse, "description": text}
-    for code, text in {
+
+def _documented(texts: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    return {code: {"model": ErrorResponse, "description": text} for code, text in texts.items()}
+
+
+ERRORS = _documented(
+    {
         401: "X-API-Key is missing or not a client's key",
         413: "Body larger than MAX_BODY_BYTES, or a batch larger than MAX_BATCH_SIZE",
         415: "Body is not application/json",
         422: "Invalid input",
         503: "Model not loaded yet, or MAX_IN_FLIGHT predictions running (see Retry-After)",
-    }.items()
-}
-MODEL_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorResponse, "description": text}
-    for code, text in {401: ERRORS[401]["description"], 503: "Model not loaded yet"}.items()
-}
+    }
+)
+MODEL_ERRORS = _documented({401: ERRORS[401]["description"], 503: "Model not loaded yet"})
 # Behind the key: what costs CPU or tells about the model. Probes, the index and the
 # contract stay open (the kubelet and clients need them without a key).
 PREDICTION_ROUTES = frozenset({"/predict", "/predict/batch"})
@@ -57,7 +58,7 @@ PROTECTED_ROUTES = PREDICTION_ROUTES | {"/model", "/model/card"}
 NOT_READY = "the model is not loaded; the service log says why"
 
 
-def api_keys(settings: ServiceSettings, metrics: ServiceMetrics | None = None) -> ApiKeys | None:
+def api_keys(settings: ServiceSettings, metrics: ServiceMetrics) -> ApiKeys | None:
     """The clients allowed in, or None for the explicit open mode. Fails closed: AUTH=keys
     (the default) without a single key is an error, not an open service."""
     key = settings.api_key
@@ -69,9 +70,7 @@ def api_keys(settings: ServiceSettings, metrics: ServiceMetrics | None = None) -
             "AUTH=keys and no key: set API_KEYS_FILE (python -m servicekit.keys new CLIENT) or "
             "API_KEY, or AUTH=open for an open development service"
         )
-    on_failure = (
-        metrics.keys_reload_failures.labels(metrics.service).inc if metrics else lambda: None
-    )
+    on_failure = metrics.keys_reload_failures.labels(metrics.service).inc
     try:
         keys = ApiKeys(settings.api_keys_file, fixed, on_reload_failure=on_failure)
     except KeyFileError as exc:
