@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import Trained
@@ -227,11 +228,28 @@ def test_one_bad_row_names_its_index_in_the_batch(api: TestClient, service: Trai
     assert f"body.instances.1.{field}" in response.json()["message"]
 
 
+def test_with_a_metrics_port_the_api_routes_no_metrics(service: Trained) -> None:
+    """METRICS_PORT moves /metrics off the API's routes (serve() listens for it there); the
+    registry the API counts in is the one it hands over."""
+    app = make_app(service.definition, service.runtime(), metrics_port=9000)
+    api = client(app)
+    assert api.post("/predict", json=examples(service.definition)[0]).status_code == 200
+    assert api.get("/metrics").status_code == 404
+    text = generate_latest(app.state.metrics_registry).decode()
+    name = service.definition.name
+    assert (
+        f'http_requests_total{{method="POST",route="/predict",service="{name}",status="200"}} 1.0'
+        in text
+    )
+
+
 def test_metrics_share_names_and_carry_the_service_label(api: TestClient, service: Trained) -> None:
     name = service.definition.name
     api.post("/predict", json=examples(service.definition)[0])
     api.post("/predict", json={"bogus": 1})
-    text = api.get("/metrics").text
+    scraped = api.get("/metrics")
+    assert scraped.headers["content-type"] == CONTENT_TYPE_LATEST
+    text = scraped.text
     for metric in METRIC_NAMES:
         assert f"\n{metric}" in text or f"# TYPE {metric}" in text, metric
     assert (
@@ -542,8 +560,12 @@ def test_without_a_key_the_default_refuses_to_build_an_open_service(service: Tra
     # The Secret in git carries an empty placeholder: that is no key, and AUTH=keys (the
     # default) then refuses instead of serving everyone.
     settings = ServiceSettings(service_name=service.definition.name, api_key="")
-    with pytest.raises(ConfigError, match=r"^AUTH=keys and no key: set API_KEYS_FILE .* AUTH=open"):
+    with pytest.raises(ConfigError) as refused:
         create_app(service.definition, settings, service.runtime())
+    assert str(refused.value) == (
+        "AUTH=keys and no key: set API_KEYS_FILE (python -m servicekit.keys new CLIENT) or "
+        "API_KEY, or AUTH=open for an open development service"
+    )
 
 
 def test_an_empty_api_key_leaves_an_open_service_open_and_undeclared(service: Trained) -> None:
@@ -557,3 +579,6 @@ def test_an_empty_api_key_leaves_an_open_service_open_and_undeclared(service: Tr
         operation = document["paths"][path]["post"]
         assert "security" not in operation
         assert "401" not in operation["responses"]
+        assert {"413", "422", "503"} <= operation["responses"].keys()
+    model = document["paths"]["/model"]["get"]["responses"]
+    assert "503" in model and "401" not in model

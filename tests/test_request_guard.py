@@ -4,6 +4,7 @@ trained service: the key first, then the size, then room among the predictions i
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from starlette.types import Message, Receive, Scope, Send
 from conftest import Trained
 from registry import names
 from servicekit.api.guard import RequestGuard
-from servicekit.keys import hash_key
+from servicekit.keys import RECHECK_SECONDS, hash_key
 from servicekit.metrics import ServiceMetrics
 from tests.helpers import client, examples, make_app
 
@@ -199,7 +200,8 @@ def test_docs_can_be_turned_off_while_the_contract_stays(trained: Trained) -> No
     api = client(make_app(trained.definition, trained.runtime(), docs=False))
     assert api.get("/docs").status_code == 404
     assert api.get("/openapi.json").status_code == 200
-    assert "docs" not in api.get("/").json()["links"]
+    links = api.get("/").json()["links"]
+    assert list(links) == ["openapi.json", "ready", "model", "model/card"]
     with_docs = client(make_app(trained.definition, trained.runtime()))
     assert "docs" in with_docs.get("/").json()["links"]
 
@@ -215,3 +217,24 @@ def test_open_mode_is_only_by_choice(trained: Trained, tmp_path: Path) -> None:
         make_app(trained.definition, trained.runtime(), api_keys_file=tmp_path / "absent")
     app: FastAPI = make_app(trained.definition, trained.runtime(), auth="open")
     assert client(app).post("/predict", json=examples(trained.definition)[0]).is_success
+
+
+def test_api_key_is_the_client_default_and_a_bad_reload_is_counted_not_obeyed(
+    trained: Trained, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    keys = tmp_path / "keys"
+    keys.write_text(f"alice {hash_key('alice-key-123')}\n")
+    app = make_app(trained.definition, trained.runtime(), api_keys_file=keys, api_key="fixed-9")
+    api = client(app)
+    body = examples(trained.definition)[0]
+    with caplog.at_level(logging.INFO):
+        assert api.post("/predict", json=body, headers={"X-API-Key": "fixed-9"}).is_success
+        assert api.post("/predict", json=body, headers={"X-API-Key": "alice-key-123"}).is_success
+    access = [r.client for r in caplog.records if r.name == "servicekit.access"]
+    assert access == ["default", "alice"]
+    # A half-written file: alice keeps her access, and the failure shows in the metrics.
+    keys.write_text("alice not-a-hash\n")
+    time.sleep(RECHECK_SECONDS + 0.2)
+    assert api.post("/predict", json=body, headers={"X-API-Key": "alice-key-123"}).is_success
+    name = trained.definition.name
+    assert f'api_keys_reload_failures_total{{service="{name}"}} 1.0' in api.get("/metrics").text

@@ -18,7 +18,7 @@ from conftest import Trained
 from registry import names
 from servicekit.keys import hash_key
 from servicekit.loadgen import rss_mib
-from tests.helpers import examples, post_large_body, running_service, wait_until
+from tests.helpers import examples, free_port, post_large_body, running_service, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -219,3 +219,48 @@ def test_without_keys_the_server_refuses_to_start_with_one_line(
     assert _serve_fails(trained, AUTH="open", MAX_IN_FLIGHT="0") == (
         f"{name} serve: error: MAX_IN_FLIGHT: Input should be greater than or equal to 1\n"
     )
+
+
+def test_metrics_port_serves_the_exposition_and_the_api_port_none(
+    trained_models: dict[str, Trained],
+) -> None:
+    trained = trained_models[names()[0]]
+    name = trained.definition.name
+    metrics_port = free_port()
+    with (
+        running_service(trained.definition, trained.model_path, METRICS_PORT=str(metrics_port)) as (
+            _,
+            base,
+        ),
+        httpx.Client(trust_env=False, timeout=5) as http,
+    ):
+        assert http.post(f"{base}/predict", json=examples(trained.definition)[0]).status_code == 200
+        assert http.get(f"{base}/metrics").status_code == 404
+        assert http.get(f"{base}/{name}/metrics").status_code == 404
+        scraped = http.get(f"http://127.0.0.1:{metrics_port}/metrics")
+        assert scraped.status_code == 200
+        assert scraped.headers["content-type"].startswith("text/plain")
+        # The same registry the API writes to: the prediction above is counted there.
+        served = [
+            line
+            for line in scraped.text.splitlines()
+            if line.startswith("http_requests_total{") and 'route="/predict"' in line
+        ]
+        assert served and float(served[0].rsplit(" ", 1)[1]) == 1.0
+
+
+def test_a_metrics_port_that_clashes_or_is_taken_stops_the_start_with_one_line(
+    trained_models: dict[str, Trained],
+) -> None:
+    trained = trained_models[names()[0]]
+    name = trained.definition.name
+    assert _serve_fails(trained, AUTH="open", PORT="8000", METRICS_PORT="8000") == (
+        f"{name} serve: error: METRICS_PORT 8000 is PORT too; give it its own port\n"
+    )
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert _serve_fails(trained, AUTH="open", HOST="127.0.0.1", METRICS_PORT=str(port)) == (
+            f"{name} serve: error: METRICS_PORT {port}: Address already in use\n"
+        )

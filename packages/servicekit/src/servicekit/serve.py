@@ -3,6 +3,7 @@
 import signal
 
 from servicekit.definition import ServiceDefinition
+from servicekit.errors import ConfigError
 from servicekit.settings import ServiceSettings, get_settings
 from servicekit.threads import pin_native_threads
 
@@ -21,10 +22,20 @@ def serve(definition: ServiceDefinition, settings: ServiceSettings | None = None
     # place that re-raise is a no-op, so a graceful SIGTERM ends with exit code 0.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: None)
+    app = create_app(definition, settings)
+    if settings.metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        # Its own listener in a daemon thread: the API port then has no /metrics at all, so
+        # no route through the ingress can reach the per-input counters.
+        try:
+            start_http_server(settings.metrics_port, settings.host, app.state.metrics_registry)
+        except OSError as exc:
+            raise ConfigError(f"METRICS_PORT {settings.metrics_port}: {exc.strerror}") from None
     # uvicorn turns SIGTERM into a graceful shutdown: stop accepting, finish in-flight
     # requests (up to the timeout), then run the lifespan shutdown that drops readiness.
     uvicorn.run(
-        create_app(definition, settings),
+        app,
         host=settings.host,
         port=settings.port,
         log_config=None,

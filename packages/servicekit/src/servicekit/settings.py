@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from servicekit.artifacts import MODEL_FILE
@@ -26,6 +26,13 @@ class ServiceSettings(BaseSettings):
     log_json: bool = True
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    metrics_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="Serve /metrics on this port of HOST instead of on PORT: a port no ingress "
+        "route reaches, which only Prometheus may scrape (the NetworkPolicies). Unset: on PORT.",
+    )
     max_batch_size: int = Field(default=1000, ge=1, le=100_000)
     native_threads: int = Field(default=1, ge=1, le=64)
     graceful_shutdown_seconds: int = Field(default=20, ge=0, le=600)
@@ -73,6 +80,12 @@ class ServiceSettings(BaseSettings):
         # An empty Secret value (the placeholder in git) means "no key", not "the empty key".
         return None if value in ("", None) else value
 
+    @model_validator(mode="after")
+    def _ports_differ(self) -> "ServiceSettings":
+        if self.metrics_port == self.port:
+            raise ValueError(f"METRICS_PORT {self.metrics_port} is PORT too; give it its own port")
+        return self
+
     @property
     def body_limit(self) -> int:
         return self.max_body_bytes or max(64 * 1024, self.max_batch_size * 1024)
@@ -91,5 +104,6 @@ def get_settings(service_name: str) -> ServiceSettings:
 def settings_error(exc: ValidationError) -> str:
     """One line for a setting the environment gave out of range: its variable and why."""
     first = exc.errors()[0]
-    name = str(first["loc"][0]).upper() if first["loc"] else "settings"
-    return f"{name}: {first['msg']}"
+    # A check across settings (a model validator) has no field and names its variables itself.
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return f"{str(first['loc'][0]).upper()}: {message}" if first["loc"] else message

@@ -37,20 +37,26 @@ from servicekit.settings import ServiceSettings, get_settings
 API_VERSION = "1.0.0"  # the HTTP contract; the model version is in every response
 
 
-def _documented(texts: dict[int, str]) -> dict[int | str, dict[str, Any]]:
-    return {code: {"model": ErrorResponse, "description": text} for code, text in texts.items()}
+# The error answers each route documents in the OpenAPI document.
+ERROR_TEXTS = {
+    401: "X-API-Key is missing or not a client's key",
+    413: "Body larger than MAX_BODY_BYTES, or a batch larger than MAX_BATCH_SIZE",
+    415: "Body is not application/json",
+    422: "Invalid input",
+    503: "Model not loaded yet, or MAX_IN_FLIGHT predictions running (see Retry-After)",
+}
+MODEL_ERROR_TEXTS = {401: ERROR_TEXTS[401], 503: "Model not loaded yet"}
 
 
-ERRORS = _documented(
-    {
-        401: "X-API-Key is missing or not a client's key",
-        413: "Body larger than MAX_BODY_BYTES, or a batch larger than MAX_BATCH_SIZE",
-        415: "Body is not application/json",
-        422: "Invalid input",
-        503: "Model not loaded yet, or MAX_IN_FLIGHT predictions running (see Retry-After)",
+def _documented(texts: dict[int, str], keyed: bool) -> dict[int | str, dict[str, Any]]:
+    """Error responses for the OpenAPI document; the 401 only where the key is enforced."""
+    return {
+        code: {"model": ErrorResponse, "description": text}
+        for code, text in texts.items()
+        if keyed or code != 401
     }
-)
-MODEL_ERRORS = _documented({401: ERRORS[401]["description"], 503: "Model not loaded yet"})
+
+
 # Behind the key: what costs CPU or tells about the model. Probes, the index and the
 # contract stay open (the kubelet and clients need them without a key).
 PREDICTION_ROUTES = frozenset({"/predict", "/predict/batch"})
@@ -148,7 +154,11 @@ def create_app(
     app.add_middleware(ServiceMiddleware, prefix=definition.prefix, metrics=metrics)
     install_handlers(app, metrics, settings.max_batch_size)
     install_docs(app, swagger=settings.docs)
-    _install_probes(app, definition, runtime, metrics, settings.docs)
+    _install_probes(app, definition, runtime, settings.docs)
+    if settings.metrics_port is None:
+        _install_metrics(app, metrics)
+    # serve() exposes it on METRICS_PORT instead, outside the routes any ingress reaches.
+    app.state.metrics_registry = metrics.registry
     _install_predictions(app, definition, runtime, metrics, settings, keyed=keys is not None)
     return app
 
@@ -158,11 +168,7 @@ API_KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
 def _install_probes(
-    app: FastAPI,
-    definition: ServiceDefinition,
-    runtime: ModelRuntime,
-    metrics: ServiceMetrics,
-    docs: bool,
+    app: FastAPI, definition: ServiceDefinition, runtime: ModelRuntime, docs: bool
 ) -> None:
     links = ("docs", "openapi.json", "ready", "model", "model/card")[0 if docs else 1 :]
 
@@ -193,6 +199,8 @@ def _install_probes(
         body = {"status": "not_ready", "reason": NOT_READY if runtime.error else "model is loading"}
         return FastJSONResponse(body, status_code=503)
 
+
+def _install_metrics(app: FastAPI, metrics: ServiceMetrics) -> None:
     @app.get("/metrics", include_in_schema=False)
     async def prometheus_metrics() -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
@@ -252,10 +260,8 @@ def _install_predictions(
     max_batch_size = settings.max_batch_size
     # The key scheme and its 401 appear in the OpenAPI document only where they are enforced.
     guarded = [Security(API_KEY_HEADER)] if keyed else []
-    errors = ERRORS if keyed else {k: v for k, v in ERRORS.items() if k != 401}
-    model_errors: dict[int | str, dict[str, Any]] = (
-        MODEL_ERRORS if keyed else {503: MODEL_ERRORS[503]}
-    )
+    errors = _documented(ERROR_TEXTS, keyed)
+    model_errors = _documented(MODEL_ERROR_TEXTS, keyed)
     spec = definition.features
     Row = definition.request_model
     SingleResponse, BatchRequest, BatchResponse = response_models(definition, max_batch_size)
