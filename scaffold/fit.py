@@ -66,7 +66,14 @@ def cpu_fit(platform: list[Obj], addons: list[Obj]) -> CpuFit:
     hpas = {
         o["metadata"]["name"]: o["spec"] for o in platform if o["kind"] == "HorizontalPodAutoscaler"
     }
-    at_rest = sum(per_pod[n] * (hpas[n]["minReplicas"] if n in hpas else 1) for n in per_pod)
+    replicas = {
+        o["metadata"]["name"]: o["spec"].get("replicas", 1)
+        for o in platform + addons
+        if o["kind"] in POD_OWNERS
+    }
+    at_rest = sum(
+        per_pod[n] * (hpas[n]["minReplicas"] if n in hpas else replicas[n]) for n in per_pod
+    )
     scale_out = max(per_pod[n] * (h["maxReplicas"] - h["minReplicas"]) for n, h in hpas.items())
     surge = max(per_pod[n] for n in hpas)
     per_api = max(per_pod[n] * h["minReplicas"] for n, h in hpas.items())

@@ -122,10 +122,11 @@ def test_api_pods_match_the_image(service: str) -> None:
     assert "/app/models/${SERVICE}/" in dockerfile
     objs = render("kind")
     api = one(objs, "Deployment", service)
-    assert _ports(api) == {"http": 8000}
+    assert _ports(api) == {"http": 8000, "metrics": 9000}
     assert pod_spec(api)["securityContext"]["runAsUser"] == 10001
     env = pod_environment(objs, pod_spec(api))
     assert env["MODEL_PATH"] == f"/app/models/{service}/model.npz"
+    assert env["METRICS_PORT"] == "9000"
     settings = set(ServiceSettings.model_fields)
     assert {k.lower() for k in env} <= settings, "a ConfigMap or Secret key no setting reads"
 
@@ -325,6 +326,21 @@ def test_gateway_listener_is_a_traefik_entry_point() -> None:
     )
 
 
+def test_metrics_are_scraped_from_a_port_no_service_exposes(objs: list[Obj]) -> None:
+    """Prometheus keeps the container port named metrics (METRICS_PORT); no Service targets
+    it, so no Ingress or HTTPRoute, which reach Services only, can route to it."""
+    (job,) = [
+        j for j in _prometheus_config(objs)["scrape_configs"] if j["job_name"] != "prometheus"
+    ]
+    by_port = [r for r in job["relabel_configs"] if r["source_labels"] == [
+        "__meta_kubernetes_pod_container_port_name"]]  # fmt: skip
+    assert [(r["regex"], r["action"]) for r in by_port] == [("metrics", "keep")]
+    for service in SERVICES:
+        ports = _ports(one(objs, "Deployment", service))
+        targets = {p["targetPort"] for p in one(objs, "Service", service)["spec"]["ports"]}
+        assert targets and not targets & {"metrics", ports["metrics"]}, service
+
+
 def test_prometheus_loads_the_rules_it_mounts(objs: list[Obj]) -> None:
     prometheus = one(objs, "Deployment", "prometheus")
     config = _prometheus_config(objs)
@@ -386,8 +402,11 @@ def test_network_policies_deny_by_default_and_allow_the_platform_flows(objs: lis
     for service in SERVICES:
         api = _pod_labels(one(objs, "Deployment", service))
         assert _allowed(objs, api, traefik_labels, "traefik", 8000)
-        assert _allowed(objs, api, prometheus, PLATFORM.namespace, 8000)
+        assert not _allowed(objs, api, traefik_labels, "traefik", 9000)
+        assert _allowed(objs, api, prometheus, PLATFORM.namespace, 9000)
+        assert not _allowed(objs, api, prometheus, PLATFORM.namespace, 8000)
         assert not _allowed(objs, api, grafana, PLATFORM.namespace, 8000)
+        assert not _allowed(objs, api, grafana, PLATFORM.namespace, 9000)
     assert _allowed(objs, prometheus, grafana, PLATFORM.namespace, 9090)
     assert not _allowed(objs, grafana, traefik_labels, "traefik", 3000)
 

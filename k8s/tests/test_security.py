@@ -1,4 +1,5 @@
-"""Pod Security "restricted" on every pod template, and checkov with every skip justified."""
+"""Pod Security "restricted" on every pod template, checkov with every skip justified, and
+the ingress controller's rights and availability."""
 
 import copy
 import re
@@ -13,11 +14,14 @@ from k8s.tests.manifests import (
     KUSTOMIZATIONS,
     SERVICES,
     Obj,
+    one,
     pod_spec,
     render,
     restricted_violations,
+    selects,
     workloads,
 )
+from registry import platform
 from tests.helpers import checkov_binary
 
 
@@ -110,3 +114,64 @@ def test_every_checkov_skip_says_why(name: str) -> None:
         for check, reason in _skips(obj).items():
             assert re.fullmatch(r"CKV2?_K8S_\d+", check), check
             assert len(reason.strip()) >= 20, f"{obj['metadata']['name']} {check}: {reason!r}"
+
+
+def _grants(role: Obj) -> set[tuple[str, str]]:
+    return {
+        (resource, verb)
+        for rule in role["rules"]
+        for resource in rule["resources"]
+        for verb in rule["verbs"]
+    }
+
+
+def _bound_to_traefik(binding: Obj) -> bool:
+    return any(
+        s["kind"] == "ServiceAccount" and (s["name"], s["namespace"]) == ("traefik", "traefik")
+        for s in binding["subjects"]
+    )
+
+
+def test_traefik_reads_secrets_and_routes_only_in_the_namespaces_it_watches() -> None:
+    """Cluster-wide, Traefik reads no Secret, Service or route; its namespaced rights are
+    bound in its own namespace and the platform's, exactly the namespaces its providers
+    watch (a namespace it watched without a binding would never sync, one bound without
+    being watched would be a grant for nothing)."""
+    addon, platform_objs = render("traefik"), render("kind")
+    roles = {o["metadata"]["name"]: o for o in addon if o["kind"] == "ClusterRole"}
+    cluster_wide = [
+        roles[b["roleRef"]["name"]]
+        for b in addon
+        if b["kind"] == "ClusterRoleBinding" and _bound_to_traefik(b)
+    ]
+    assert cluster_wide, "no ClusterRoleBinding for Traefik"
+    for role in cluster_wide:
+        resources = {resource for resource, _ in _grants(role)}
+        assert not resources & {"secrets", "services", "ingresses", "httproutes", "gateways"}
+    bound = {
+        b["metadata"]["namespace"]
+        for b in addon + platform_objs
+        if b["kind"] == "RoleBinding" and _bound_to_traefik(b)
+        and b["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                             "name": "traefik-routes"}
+    }  # fmt: skip
+    assert bound == {"traefik", platform().namespace}
+    assert ("secrets", "list") in _grants(roles["traefik-routes"])
+    (container,) = one(addon, "Deployment", "traefik")["spec"]["template"]["spec"]["containers"]
+    for provider in ("kubernetesIngress", "kubernetesGateway"):
+        (flag,) = [
+            a for a in container["args"] if a.startswith(f"--providers.{provider}.namespaces=")
+        ]
+        assert set(flag.split("=", 1)[1].split(",")) == bound, flag
+
+
+def test_traefik_keeps_a_replica_through_disruptions() -> None:
+    addon = render("traefik")
+    deployment = one(addon, "Deployment", "traefik")
+    replicas = deployment["spec"]["replicas"]
+    assert replicas >= 2
+    assert deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+    (pdb,) = [o for o in addon if o["kind"] == "PodDisruptionBudget"]
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert selects(pdb["spec"]["selector"]["matchLabels"], labels)
+    assert 1 <= pdb["spec"]["minAvailable"] < replicas

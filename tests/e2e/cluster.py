@@ -24,6 +24,8 @@ REPO = Path(__file__).resolve().parents[2]
 EDGE = yaml.safe_load((REPO / "k8s" / "addons" / "traefik" / "edge.yml").read_text())
 CLIENT_RATE = float(EDGE["http"]["middlewares"]["client-rate"]["rateLimit"]["average"])
 WITHIN_QUOTA = 0.8 * CLIENT_RATE  # requests a second: a paced load that is never refused
+# The API pods' /metrics port (METRICS_PORT in the pod template): no Service exposes it.
+METRICS_PORT = 9000
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from servicekit.definition import load_definition
 from servicekit.keys import hash_key, new_key
 from tests.e2e.cluster import (
     CLIENT_RATE,
+    METRICS_PORT,
     NAMESPACE,
     REPO,
     WITHIN_QUOTA,
@@ -134,7 +135,7 @@ def test_a_key_rotation_under_load_fails_no_request_and_restarts_no_pod(
 
 def _resident_bytes(target: Target, pod: str) -> float:
     """The API process's resident memory, read from the pod itself (not through the gateway)."""
-    with port_forward(target, pod, 8000, kind="pod") as url, http() as web:
+    with port_forward(target, pod, METRICS_PORT, kind="pod") as url, http() as web:
         text = web.get(f"{url}/metrics").text
     families = text_string_to_metric_families(text)
     (rss,) = [f for f in families if f.name == "process_resident_memory_bytes"]

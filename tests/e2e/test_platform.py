@@ -10,6 +10,7 @@ from registry import names
 from registry.services import platform
 from servicekit.definition import load_definition
 from tests.e2e.cluster import (
+    METRICS_PORT,
     NAMESPACE,
     Target,
     absent_components,
@@ -86,6 +87,8 @@ def test_each_prefix_reaches_its_service(
             # The keys file reached the pods: without its key, no prediction and no model.
             assert web.post(f"{url}/predict", json=body).status_code == 401, via
             assert web.get(f"{url}/model").status_code == 401, via
+            # The metrics are on the pods' METRICS_PORT, which no route reaches, key or not.
+            assert web.get(f"{url}/metrics", headers=api_headers).status_code == 404, via
 
 
 def test_unknown_paths_get_404_from_the_gateway(target: Target) -> None:
@@ -137,19 +140,21 @@ def test_cluster_dns_resolves_a_service_from_an_api_pod(
 
 
 def test_network_policies_are_enforced(target: Target, core: client.CoreV1Api) -> None:
-    """default-deny-all: an API pod cannot open a connection to another API, while the same
-    connection from the ingress controller's side works (the routing tests)."""
+    """default-deny-all: an API pod can open no connection to another API, neither to its API
+    port nor to its metrics port, while the ingress controller reaches the first (the routing
+    tests) and Prometheus the second (the scrape test)."""
     other = _running_pod(core, SERVICES[-1])
-    code = (
-        "import socket, sys\n"
-        "try:\n"
-        f"    socket.create_connection(({other.status.pod_ip!r}, 8000), timeout=5)\n"
-        "except OSError as exc:\n"
-        "    sys.exit(f'blocked: {exc}')\n"
-        "print('connected')"
-    )
-    done = _python_in(target, _running_pod(core, SERVICES[0]), code)
-    assert done.returncode == 1 and "blocked" in done.stderr, done.stdout + done.stderr
+    for port in (8000, METRICS_PORT):
+        code = (
+            "import socket, sys\n"
+            "try:\n"
+            f"    socket.create_connection(({other.status.pod_ip!r}, {port}), timeout=5)\n"
+            "except OSError as exc:\n"
+            "    sys.exit(f'blocked: {exc}')\n"
+            "print('connected')"
+        )
+        done = _python_in(target, _running_pod(core, SERVICES[0]), code)
+        assert done.returncode == 1 and "blocked" in done.stderr, (port, done.stdout + done.stderr)
 
 
 def test_httproute_is_accepted_by_the_gateway(
@@ -235,3 +240,46 @@ def test_grafana_is_healthy_and_its_datasource_works(
         assert checked.json()["status"] == "OK"
         found = web.get(f"{url}/api/search", params={"type": "dash-db"}, auth=(user, password))
         assert len(found.json()) >= 4, "the four provisioned dashboards"
+
+
+def _traefik_may(
+    api_client: client.ApiClient, verb: str, resource: str, namespace: str | None, group: str = ""
+) -> bool:
+    """What the API server's authorizer answers for Traefik's service account (no namespace:
+    across the whole cluster). `resource` may name a subresource: ingresses/status."""
+    name, _, subresource = resource.partition("/")
+    attributes = client.V1ResourceAttributes(
+        verb=verb, resource=name, subresource=subresource or None, group=group, namespace=namespace
+    )
+    review = client.V1SubjectAccessReview(
+        spec=client.V1SubjectAccessReviewSpec(
+            user="system:serviceaccount:traefik:traefik",
+            groups=["system:serviceaccounts", "system:serviceaccounts:traefik"],
+            resource_attributes=attributes,
+        )
+    )
+    done = client.AuthorizationV1Api(api_client).create_subject_access_review(review)
+    return bool(done.status.allowed)
+
+
+def test_the_ingress_controller_runs_two_replicas_within_its_namespaced_rights(
+    apps: client.AppsV1Api, api_client: client.ApiClient
+) -> None:
+    """Both Traefik replicas are available (the routing tests pass through them), and the
+    cluster's authorizer lets Traefik read Secrets and routes in its own namespace and the
+    platform's, and nowhere else."""
+    deployment = apps.read_namespaced_deployment("traefik", "traefik")
+    assert deployment.spec.replicas >= 2
+    assert deployment.status.available_replicas == deployment.spec.replicas
+    gateway_api = "gateway.networking.k8s.io"
+    for namespace in (NAMESPACE, "traefik"):
+        assert _traefik_may(api_client, "list", "secrets", namespace), namespace
+        assert _traefik_may(api_client, "watch", "httproutes", namespace, gateway_api)
+        assert _traefik_may(
+            api_client, "update", "ingresses/status", namespace, "networking.k8s.io"
+        )
+    for namespace in ("kube-system", "default", None):
+        assert not _traefik_may(api_client, "list", "secrets", namespace), namespace
+        assert not _traefik_may(api_client, "list", "services", namespace), namespace
+        assert not _traefik_may(api_client, "list", "httproutes", namespace, gateway_api)
+    assert _traefik_may(api_client, "list", "gatewayclasses", None, gateway_api)

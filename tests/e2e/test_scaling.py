@@ -108,17 +108,15 @@ def test_hpa_scales_out_under_load_without_failed_requests(
     }
 
 
-def test_rolling_restart_under_load_drops_no_request(
-    target: Target,
-    apps: client.AppsV1Api,
-    api_headers: dict[str, str],
-    report: dict[str, Any],
-) -> None:
-    service = RESTARTED
-    url = f"{target.ingress_url}/{service}/predict"
-    body = dict(load_definition(service).examples[0])
-    before = apps.read_namespaced_deployment(service, NAMESPACE)
-    with Load(url, body, api_headers, workers=4, max_seconds=360, rate=WITHIN_QUOTA) as load:
+def _restart_under_load(
+    apps: client.AppsV1Api, namespace: str, deployment: str, url: str, headers: dict[str, str]
+) -> dict[str, Any]:
+    """Roll `deployment` (kubectl rollout restart) while a paced load posts predictions of
+    RESTARTED to `url`; its figures, after asserting that no request failed and that some
+    were served during the roll."""
+    body = dict(load_definition(RESTARTED).examples[0])
+    before = apps.read_namespaced_deployment(deployment, namespace)
+    with Load(url, body, headers, workers=4, max_seconds=360, rate=WITHIN_QUOTA) as load:
         time.sleep(3)
         patched = time.monotonic()
         stamp = datetime.now(UTC).isoformat()
@@ -129,10 +127,10 @@ def test_rolling_restart_under_load_drops_no_request(
                 }
             }
         }
-        apps.patch_namespaced_deployment(service, NAMESPACE, patch)
+        apps.patch_namespaced_deployment(deployment, namespace, patch)
 
         def rolled() -> bool:
-            d = apps.read_namespaced_deployment(service, NAMESPACE)
+            d = apps.read_namespaced_deployment(deployment, namespace)
             s = d.status
             return bool(
                 s.observed_generation > before.metadata.generation
@@ -140,17 +138,43 @@ def test_rolling_restart_under_load_drops_no_request(
                 and not s.unavailable_replicas
             )
 
-        took = wait_for(rolled, 300, f"the rolling restart of {service}")
+        took = wait_for(rolled, 300, f"the rolling restart of {namespace}/{deployment}")
         rolled_at = time.monotonic()
         time.sleep(5)
     during = load.result.succeeded_between(patched, rolled_at)
-    report["rolling_restart"] = {
-        "service": service,
-        "seconds": round(took, 1),
-        "served_during_rollout": during,
-        "load": load.result.summary(),
-    }
     assert not load.result.crashes, load.result.crashes
     assert load.result.failures == 0, load.result.errors[:5]
     # Served while the old pod drained and the new one took over, not only before and after.
     assert during > 0, "no request completed between the patch and the end of the rollout"
+    return {
+        "deployment": f"{namespace}/{deployment}",
+        "replicas": before.spec.replicas,
+        "seconds": round(took, 1),
+        "served_during_rollout": during,
+        "load": load.result.summary(),
+    }
+
+
+def test_rolling_restart_under_load_drops_no_request(
+    target: Target,
+    apps: client.AppsV1Api,
+    api_headers: dict[str, str],
+    report: dict[str, Any],
+) -> None:
+    url = f"{target.ingress_url}/{RESTARTED}/predict"
+    figures = _restart_under_load(apps, NAMESPACE, RESTARTED, url, api_headers)
+    report["rolling_restart"] = {"service": RESTARTED, **figures}
+
+
+def test_the_ingress_controller_restarts_under_load_without_dropping_a_request(
+    target: Target,
+    apps: client.AppsV1Api,
+    api_headers: dict[str, str],
+    report: dict[str, Any],
+) -> None:
+    """Traefik's two replicas roll one at a time (surge first): each leaves the Service while
+    it still accepts (requestAcceptGraceTimeout), then drains; clients keep being served."""
+    url = f"{target.ingress_url}/{RESTARTED}/predict"
+    report["ingress_controller_restart"] = _restart_under_load(
+        apps, "traefik", "traefik", url, api_headers
+    )
