@@ -131,6 +131,8 @@ def test_the_gateway_routes_each_prefix_to_its_api(
             assert predict.json()["model_version"] == trained.metadata["model_version"]
             docs = http.get(f"/{name}/openapi.json").json()
             assert docs["servers"] == [{"url": f"/{name}"}]
+            # /metrics is on METRICS_PORT, which the gateway does not route to.
+            assert http.get(f"/{name}/metrics").status_code == 404
         # Prefixes match whole path segments: a name with a letter more is no route.
         assert http.get(f"/{names()[0]}x/ready").status_code == 404
         assert http.get("/ready").status_code == 404
