@@ -15,7 +15,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from conftest import Trained
 from registry import names
-from servicekit.api.guard import RequestGuard
+from servicekit.api.guard import RequestGuard, route_path
 from servicekit.keys import RECHECK_SECONDS, hash_key
 from servicekit.metrics import ServiceMetrics
 from tests.helpers import client, examples, make_app
@@ -166,6 +166,10 @@ def test_predictions_beyond_max_in_flight_get_a_fast_503_and_probes_still_answer
     refused, first, second, probe, after = asyncio.run(scenario())
     assert refused[0] == 503 and refused[1][b"retry-after"] == b"1"
     assert json.loads(refused[2])["error"] == "overloaded"
+    assert (
+        json.loads(refused[2])["message"]
+        == "2 predictions in flight, the most this pod takes; retry"
+    )
     assert [first[0], second[0], probe[0], after[0]] == [200, 200, 200, 200]
     assert guard.in_flight == 0
     assert sorted(served) == ["/health", "/predict", "/predict", "/predict"]
@@ -238,3 +242,155 @@ def test_api_key_is_the_client_default_and_a_bad_reload_is_counted_not_obeyed(
     assert api.post("/predict", json=body, headers={"X-API-Key": "alice-key-123"}).is_success
     name = trained.definition.name
     assert f'api_keys_reload_failures_total{{service="{name}"}} 1.0' in api.get("/metrics").text
+
+
+def _echo_guard(max_body_bytes: int = 100) -> tuple[RequestGuard, ServiceMetrics, list[Message]]:
+    """The guard in front of an app that reads two messages and answers with what it got,
+    on /predict (limited) and on /other (passed through as it is)."""
+    metrics = ServiceMetrics("echoed")
+    seen: list[Message] = []
+
+    async def echo(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.extend([await receive(), await receive()])
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": seen[0]["body"]})
+
+    guard = RequestGuard(
+        echo,
+        keys=None,
+        protected=frozenset(),
+        limited=frozenset({"/predict"}),
+        max_body_bytes=max_body_bytes,
+        max_in_flight=4,
+        metrics=metrics,
+    )
+    return guard, metrics, seen
+
+
+def _send_chunks(guard: RequestGuard, path: str, chunks: list[bytes]) -> tuple[int, bytes, int]:
+    """A chunked request through the guard: its status, body, and how many chunks were read."""
+    messages: list[Message] = [
+        {"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
+        for i, c in enumerate(chunks)
+    ] + [{"type": "http.disconnect"}]
+    reads = 0
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        nonlocal reads
+        reads += 1
+        return messages[reads - 1]
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    asyncio.run(guard(_scope(path, {"transfer-encoding": "chunked"}), receive, send))
+    return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:]), reads
+
+
+def test_a_chunked_body_is_counted_across_every_chunk_and_reaches_the_app_whole() -> None:
+    guard, metrics, seen = _echo_guard(max_body_bytes=100)
+    exactly = [b"a" * 40, b"b" * 40, b"c" * 20]  # 100 bytes: at the limit, not over it
+    assert _send_chunks(guard, "/predict", exactly)[:2] == (200, b"".join(exactly))
+    # The app gets the body once, whole and final, then the server's own messages.
+    assert seen == [
+        {"type": "http.request", "body": b"".join(exactly), "more_body": False},
+        {"type": "http.disconnect"},
+    ]
+    status, body, reads = _send_chunks(guard, "/predict", [b"x" * 40] * 5)
+    assert (status, reads) == (413, 3)  # refused at the third chunk, the rest never read
+    assert json.loads(body)["message"] == "request body is over the limit of 100 bytes"
+    assert metrics.rejected.labels("echoed", "payload_too_large")._value.get() == 1
+
+
+def test_a_length_at_the_limit_passes_and_routes_it_does_not_limit_get_the_servers_receive() -> (
+    None
+):
+    guard, _, seen = _echo_guard(max_body_bytes=100)
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"z" * 100, "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = _scope("/other", {"content-length": "100"})
+    asyncio.run(guard(scope, receive, send))
+    assert sent[0]["status"] == 200 and sent[1]["body"] == b"z" * 100
+    assert len(seen) == 2
+
+
+def test_the_key_is_required_under_the_service_prefix_too(trained: Trained) -> None:
+    api = client(make_app(trained.definition, trained.runtime(), api_key=KEY))
+    body = examples(trained.definition)[0]
+    prefix = f"/{trained.definition.name}"
+    for path in ("/predict", f"{prefix}/predict"):
+        assert api.post(path, json=body).status_code == 401, path
+        assert api.post(path, json=body, headers={"X-API-Key": KEY}).status_code == 200, path
+    assert api.get(f"{prefix}/model").status_code == 401
+
+
+def test_a_refusal_is_logged_with_the_path_and_the_peer(
+    trained: Trained, caplog: pytest.LogCaptureFixture
+) -> None:
+    api = client(make_app(trained.definition, trained.runtime(), api_key=KEY))
+    body = examples(trained.definition)[0]
+    with caplog.at_level(logging.WARNING):
+        api.post("/predict", json=body, headers={"X-Forwarded-For": "203.0.113.9"})
+        api.post("/predict/batch", json={"instances": [body]})
+    first, second = [r for r in caplog.records if r.name == "servicekit.auth"]
+    assert (first.path, first.peer, first.forwarded_for) == (
+        "/predict",
+        "testclient",
+        "203.0.113.9",
+    )
+    assert (second.path, second.peer, second.forwarded_for) == (
+        "/predict/batch",
+        "testclient",
+        None,
+    )
+
+
+def test_the_route_is_the_path_below_the_root_path_only_when_under_it() -> None:
+    assert route_path({"path": "/bankchurn/predict", "root_path": "/bankchurn"}) == "/predict"
+    assert route_path({"path": "/predict", "root_path": "/bankchurn"}) == "/predict"
+    assert route_path({"path": "/predict", "root_path": ""}) == "/predict"
+
+
+def test_a_body_message_may_leave_out_its_optional_keys_and_a_client_may_leave() -> None:
+    guard, metrics, seen = _echo_guard(max_body_bytes=100)
+    messages: list[Message] = [
+        {"type": "http.request", "body": b"abc", "more_body": True},
+        {"type": "http.request"},  # body and more_body are optional: b"" and False
+        {"type": "http.disconnect"},
+    ]
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return messages.pop(0)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    asyncio.run(guard(_scope("/predict", {"transfer-encoding": "chunked"}), receive, send))
+    assert (sent[0]["status"], seen[0]["body"]) == (200, b"abc")
+    # A client that leaves mid-body is not a body over the limit: the app sees what came.
+    seen.clear()
+    messages[:] = [{"type": "http.request", "body": b"ab", "more_body": True}]
+    messages += [{"type": "http.disconnect"}] * 2
+    asyncio.run(guard(_scope("/predict", {"transfer-encoding": "chunked"}), receive, send))
+    assert seen[0]["body"] == b"ab"
+    assert metrics.rejected.labels("echoed", "payload_too_large")._value.get() == 0
+
+
+def test_a_refusal_without_a_peer_address_still_answers(
+    trained: Trained, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = make_app(trained.definition, trained.runtime(), api_key=KEY)
+    scope = _scope("/predict", {"content-type": "application/json"}) | {"client": None}
+    with caplog.at_level(logging.WARNING):
+        status, _, answer, _ = _call(app, scope, b"{}")
+    assert (status, answer["error"]) == (401, "unauthorized")
+    (refusal,) = [r for r in caplog.records if r.name == "servicekit.auth"]
+    assert refusal.peer is None

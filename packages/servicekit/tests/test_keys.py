@@ -23,7 +23,7 @@ class Clock:
 
 def test_a_file_maps_each_key_hash_to_its_client() -> None:
     text = f"""# clients of the churn API
-web-shop {hash_key("k1")}   # since 2026-12
+web-shop {hash_key("k1")}   # since 2026-12 # ticket OPS-1
 batch.scoring_2 {hash_key("k2").upper()}
 
 """
@@ -38,9 +38,11 @@ batch.scoring_2 {hash_key("k2").upper()}
     [
         (f"web {hash_key('a')} extra", "keys line 2: expected '<client> <sha256 hex>', got 3"),
         ("web", "keys line 2: expected '<client> <sha256 hex>', got 1 fields"),
-        (f"Web {hash_key('a')}", "keys line 2: client 'Web' must be lower-case letters"),
+        (f"Web {hash_key('a')}", "keys line 2: client 'Web' must be lower-case letters, digits, "
+                                 "'.', '_' or '-' (at most 63)"),
         (f"-web {hash_key('a')}", "keys line 2: client '-web' must be lower-case letters"),
-        ("web my-plain-key", "keys line 2: web's hash must be 64 hex digits (sha256 of"),
+        ("web my-plain-key", "keys line 2: web's hash must be 64 hex digits (sha256 of the key), "
+                             "not the key itself"),
         (f"ok {hash_key('b')}", "keys line 2: client ok is listed twice"),
         (f"other {hash_key('a')}", "keys line 2: other has the same key as ok"),
     ],
@@ -50,6 +52,8 @@ def test_a_bad_line_refuses_the_whole_file_and_names_the_line(line: str, message
     with pytest.raises(KeyFileError) as raised:
         parse_keys(f"{first}\n{line}\n", "keys")
     assert str(raised.value).startswith(message)
+    if message.endswith(("(at most 63)", "not the key itself")):  # the whole message
+        assert str(raised.value) == message
 
 
 def _secret_volume(root: Path, text: str, version: int) -> Path:
@@ -80,7 +84,12 @@ def test_keys_rotate_when_the_secret_volume_changes(
     clock.tick()
     with caplog.at_level(logging.WARNING):
         assert (keys.client("new"), keys.client("old")) == ("app-2", "app")
-    assert caplog.records[-1].added == ["app-2"] and caplog.records[-1].removed == []
+    reloaded = caplog.records[-1]
+    assert (reloaded.getMessage(), reloaded.added, reloaded.removed) == (
+        "keys file reloaded",
+        ["app-2"],
+        [],
+    )
 
     # Step 2: the old line goes.
     _secret_volume(tmp_path, f"app-2 {hash_key('new')}\n", 3)
@@ -93,6 +102,7 @@ def test_keys_rotate_when_the_secret_volume_changes(
     with caplog.at_level(logging.ERROR):
         assert keys.client("new") == "app-2"
     assert failures == [1]
+    assert caplog.records[-1].getMessage() == "keys file not reloaded; the previous keys stay"
     assert "app-3's hash must be 64 hex digits" in caplog.records[-1].reason
     assert keys.clients == ["app-2"]
 
@@ -113,11 +123,11 @@ def test_a_missing_file_at_start_is_an_error(tmp_path: Path) -> None:
 
 
 def test_the_command_makes_a_key_and_its_line_and_checks_files(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert main(["new", "web-shop"]) == 0
     key, line = capsys.readouterr().out.splitlines()
-    assert len(key) >= 43 and line == f"web-shop {hash_key(key)}"
+    assert len(key) == 43 and line == f"web-shop {hash_key(key)}"  # 32 bytes, base64url
     path = tmp_path / "keys"
     path.write_text(line + "\n")
     assert main(["check", str(path)]) == 0
@@ -128,4 +138,50 @@ def test_the_command_makes_a_key_and_its_line_and_checks_files(
     assert err.startswith(f"error: {path} line 1: web-shop's hash must be 64 hex digits")
     assert err.count("\n") == 1
     assert main(["new", "Bad Name"]) == 2
+    assert capsys.readouterr().err == (
+        "error: client 'Bad Name' must be lower-case letters, digits, '.', '_' or '-'\n"
+    )
+    usage = "usage: python -m servicekit.keys new CLIENT | check FILE\n"
     assert main([]) == 2
+    assert capsys.readouterr() == ("", usage)
+    path.write_text(f"b {hash_key('1')}\na {hash_key('2')}\n")
+    monkeypatch.setattr("sys.argv", ["keys", "check", str(path)])
+    assert main() == 0
+    assert capsys.readouterr().out == f"{path}: 2 clients: a, b\n"
+    path.write_text("# nobody yet\n")
+    assert main(["check", str(path)]) == 0
+    assert capsys.readouterr().out == f"{path}: 0 clients: (none)\n"
+
+
+def test_an_unreadable_keys_file_says_so(tmp_path: Path) -> None:
+    with pytest.raises(KeyFileError, match=r"^.*: cannot read the keys file: "):
+        ApiKeys(tmp_path)  # a directory
+
+
+def test_a_change_is_seen_by_inode_by_size_or_by_time(tmp_path: Path) -> None:
+    """Each of the three tells a change alone: a file swapped in with the same size and time,
+    one rewritten in place to another size with its time put back, one rewritten in place to
+    the same size at another time."""
+    clock = Clock()
+    path = tmp_path / "keys"
+    path.write_text(f"aa {hash_key('1')}\n")
+    keys = ApiKeys(path, clock=clock)
+    stamp = path.stat().st_mtime_ns
+
+    swapped = tmp_path / "next"
+    swapped.write_text(f"bb {hash_key('1')}\n")  # the same size
+    os.utime(swapped, ns=(stamp, stamp))
+    os.replace(swapped, path)
+    clock.tick()
+    assert keys.clients == ["bb"]
+
+    stamp = path.stat().st_mtime_ns
+    path.write_text(f"ccc {hash_key('1')}\n")
+    os.utime(path, ns=(stamp, stamp))
+    clock.tick()
+    assert keys.clients == ["ccc"]
+
+    path.write_text(f"ddd {hash_key('1')}\n")
+    os.utime(path, ns=(stamp + 10**9, stamp + 10**9))
+    clock.tick()
+    assert keys.clients == ["ddd"]
