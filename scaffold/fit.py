@@ -55,24 +55,23 @@ class CpuFit:
 
 
 def cpu_fit(platform: list[Obj], addons: list[Obj]) -> CpuFit:
+    owners = {
+        o["metadata"]["name"]: o["spec"] for o in platform + addons if o["kind"] in POD_OWNERS
+    }
     per_pod = {
-        o["metadata"]["name"]: sum(
+        name: sum(
             millicores(c["resources"]["requests"]["cpu"])
-            for c in o["spec"]["template"]["spec"]["containers"]
+            for c in spec["template"]["spec"]["containers"]
         )
-        for o in platform + addons
-        if o["kind"] in POD_OWNERS
+        for name, spec in owners.items()
     }
     hpas = {
         o["metadata"]["name"]: o["spec"] for o in platform if o["kind"] == "HorizontalPodAutoscaler"
     }
-    replicas = {
-        o["metadata"]["name"]: o["spec"].get("replicas", 1)
-        for o in platform + addons
-        if o["kind"] in POD_OWNERS
-    }
+    # An HPA's minimum, else the workload's own replicas (a DaemonSet or unset: one).
     at_rest = sum(
-        per_pod[n] * (hpas[n]["minReplicas"] if n in hpas else replicas[n]) for n in per_pod
+        per_pod[n] * (hpas[n]["minReplicas"] if n in hpas else owners[n].get("replicas", 1))
+        for n in per_pod
     )
     scale_out = max(per_pod[n] * (h["maxReplicas"] - h["minReplicas"]) for n, h in hpas.items())
     surge = max(per_pod[n] for n in hpas)

@@ -267,12 +267,9 @@ def _echo_guard(max_body_bytes: int = 100) -> tuple[RequestGuard, ServiceMetrics
     return guard, metrics, seen
 
 
-def _send_chunks(guard: RequestGuard, path: str, chunks: list[bytes]) -> tuple[int, bytes, int]:
-    """A chunked request through the guard: its status, body, and how many chunks were read."""
-    messages: list[Message] = [
-        {"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
-        for i, c in enumerate(chunks)
-    ] + [{"type": "http.disconnect"}]
+def _through(guard: RequestGuard, scope: Scope, messages: list[Message]) -> tuple[int, bytes, int]:
+    """One request through the guard, the server handing out `messages` in turn: the status,
+    the body of the answer, and how many messages were read."""
     reads = 0
     sent: list[Message] = []
 
@@ -284,8 +281,17 @@ def _send_chunks(guard: RequestGuard, path: str, chunks: list[bytes]) -> tuple[i
     async def send(message: Message) -> None:
         sent.append(message)
 
-    asyncio.run(guard(_scope(path, {"transfer-encoding": "chunked"}), receive, send))
+    asyncio.run(guard(scope, receive, send))
     return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:]), reads
+
+
+def _send_chunks(guard: RequestGuard, path: str, chunks: list[bytes]) -> tuple[int, bytes, int]:
+    """A chunked request through the guard: its status, body, and how many chunks were read."""
+    messages: list[Message] = [
+        {"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
+        for i, c in enumerate(chunks)
+    ] + [{"type": "http.disconnect"}]
+    return _through(guard, _scope(path, {"transfer-encoding": "chunked"}), messages)
 
 
 def test_a_chunked_body_is_counted_across_every_chunk_and_reaches_the_app_whole() -> None:
@@ -307,17 +313,12 @@ def test_a_length_at_the_limit_passes_and_routes_it_does_not_limit_get_the_serve
     None
 ):
     guard, _, seen = _echo_guard(max_body_bytes=100)
-    sent: list[Message] = []
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b"z" * 100, "more_body": False}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
+    messages: list[Message] = [
+        {"type": "http.request", "body": b"z" * 100, "more_body": False},
+        {"type": "http.disconnect"},
+    ]
     scope = _scope("/other", {"content-length": "100"})
-    asyncio.run(guard(scope, receive, send))
-    assert sent[0]["status"] == 200 and sent[1]["body"] == b"z" * 100
+    assert _through(guard, scope, messages)[:2] == (200, b"z" * 100)
     assert len(seen) == 2
 
 
@@ -360,26 +361,17 @@ def test_the_route_is_the_path_below_the_root_path_only_when_under_it() -> None:
 
 def test_a_body_message_may_leave_out_its_optional_keys_and_a_client_may_leave() -> None:
     guard, metrics, seen = _echo_guard(max_body_bytes=100)
+    chunked = _scope("/predict", {"transfer-encoding": "chunked"})
     messages: list[Message] = [
         {"type": "http.request", "body": b"abc", "more_body": True},
         {"type": "http.request"},  # body and more_body are optional: b"" and False
         {"type": "http.disconnect"},
     ]
-    sent: list[Message] = []
-
-    async def receive() -> Message:
-        return messages.pop(0)
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    asyncio.run(guard(_scope("/predict", {"transfer-encoding": "chunked"}), receive, send))
-    assert (sent[0]["status"], seen[0]["body"]) == (200, b"abc")
+    assert (_through(guard, chunked, messages)[0], seen[0]["body"]) == (200, b"abc")
     # A client that leaves mid-body is not a body over the limit: the app sees what came.
     seen.clear()
-    messages[:] = [{"type": "http.request", "body": b"ab", "more_body": True}]
-    messages += [{"type": "http.disconnect"}] * 2
-    asyncio.run(guard(_scope("/predict", {"transfer-encoding": "chunked"}), receive, send))
+    messages = [{"type": "http.request", "body": b"ab", "more_body": True}]
+    _through(guard, chunked, messages + [{"type": "http.disconnect"}] * 2)
     assert seen[0]["body"] == b"ab"
     assert metrics.rejected.labels("echoed", "payload_too_large")._value.get() == 0
 

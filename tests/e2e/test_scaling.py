@@ -109,11 +109,16 @@ def test_hpa_scales_out_under_load_without_failed_requests(
 
 
 def _restart_under_load(
-    apps: client.AppsV1Api, namespace: str, deployment: str, url: str, headers: dict[str, str]
+    target: Target,
+    apps: client.AppsV1Api,
+    headers: dict[str, str],
+    namespace: str,
+    deployment: str,
 ) -> dict[str, Any]:
     """Roll `deployment` (kubectl rollout restart) while a paced load posts predictions of
-    RESTARTED to `url`; its figures, after asserting that no request failed and that some
-    were served during the roll."""
+    RESTARTED through the ingress; its figures, after asserting that no request failed and
+    that some were served during the roll."""
+    url = f"{target.ingress_url}/{RESTARTED}/predict"
     body = dict(load_definition(RESTARTED).examples[0])
     before = apps.read_namespaced_deployment(deployment, namespace)
     with Load(url, body, headers, workers=4, max_seconds=360, rate=WITHIN_QUOTA) as load:
@@ -161,8 +166,7 @@ def test_rolling_restart_under_load_drops_no_request(
     api_headers: dict[str, str],
     report: dict[str, Any],
 ) -> None:
-    url = f"{target.ingress_url}/{RESTARTED}/predict"
-    figures = _restart_under_load(apps, NAMESPACE, RESTARTED, url, api_headers)
+    figures = _restart_under_load(target, apps, api_headers, NAMESPACE, RESTARTED)
     report["rolling_restart"] = {"service": RESTARTED, **figures}
 
 
@@ -174,7 +178,6 @@ def test_the_ingress_controller_restarts_under_load_without_dropping_a_request(
 ) -> None:
     """Traefik's two replicas roll one at a time (surge first): each leaves the Service while
     it still accepts (requestAcceptGraceTimeout), then drains; clients keep being served."""
-    url = f"{target.ingress_url}/{RESTARTED}/predict"
     report["ingress_controller_restart"] = _restart_under_load(
-        apps, "traefik", "traefik", url, api_headers
+        target, apps, api_headers, "traefik", "traefik"
     )
