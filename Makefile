@@ -248,7 +248,8 @@ GATEWAY_PORT ?= 8081
 BIN_DIR ?= $(CURDIR)/bin
 # make test-e2e reads the cluster from the env file that kind-up (.kind/env) or hostcluster-up
 # (.hostcluster/env) writes; on another cluster set KUBE_CONTEXT and INGRESS_URL (and
-# GATEWAY_URL) yourself.
+# GATEWAY_URL, the plain-HTTP INGRESS_HTTP_URL and GATEWAY_HTTP_URL, and E2E_CA_BUNDLE if its
+# edge's certificate is not signed by a CA the system trusts) yourself.
 E2E_ENV_FILE = $(firstword $(wildcard .hostcluster/env .kind/env))
 E2E_ENV = $(if $(E2E_ENV_FILE),set -a && . ./$(E2E_ENV_FILE) && set +a &&,)
 

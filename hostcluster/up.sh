@@ -20,8 +20,10 @@ POD_CIDR=10.244.0.0/16
 SERVICE_CIDR=10.96.0.0/16
 BRIDGE=mlops0
 SERVICE_LINK=mlops-svc
-INGRESS_NODEPORT=30080  # k8s/overlays/kind/cluster-addons pins these on Traefik's Service
-GATEWAY_NODEPORT=30081
+INGRESS_NODEPORT=30080  # k8s/overlays/kind/cluster-addons pins these on Traefik's Service:
+GATEWAY_NODEPORT=30081  # plain HTTP (redirects to HTTPS), and
+INGRESS_TLS_NODEPORT=30443  # HTTPS, with the edge certificate of a local CA
+GATEWAY_TLS_NODEPORT=30543
 LOGS=$ROOT/logs
 BIN=$ROOT/bin
 UNDO=$ROOT/undo
@@ -342,6 +344,10 @@ k apply --server-side --force-conflicts -f "$crds" >>"$LOGS/deploy.log"
 k wait --for=condition=Established --timeout=60s crd/gatewayclasses.gateway.networking.k8s.io \
   crd/gateways.gateway.networking.k8s.io crd/httproutes.gateway.networking.k8s.io >>"$LOGS/deploy.log"
 
+step "making the edge's certificate (local CA in $ROOT/edge-tls) and Secret traefik/edge-tls" "$LOGS/deploy.log"
+scripts/edge-tls.sh "$ROOT/edge-tls" 127.0.0.1 localhost
+scripts/edge-tls-secret.sh "$ROOT/edge-tls" "$BIN/kubectl" --kubeconfig "$ROOT/kubeconfig/admin.conf"
+
 step "installing CoreDNS, metrics-server and Traefik (k8s/addons/coredns, k8s/overlays/kind/cluster-addons)" "$LOGS/deploy.log"
 k apply -k k8s/addons/coredns >>"$LOGS/deploy.log"
 k apply -k k8s/overlays/kind/cluster-addons >>"$LOGS/deploy.log"
@@ -374,11 +380,13 @@ for d in "${SERVICES[@]}" prometheus; do
   k -n "$NAMESPACE" rollout status "deployment/$d" --timeout=300s >>"$LOGS/deploy.log"
 done
 
-step "checking the routes through Traefik on 127.0.0.1"
-answers_ready() { [[ $(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' "$1") == 200 ]]; }
-for port in "$INGRESS_NODEPORT" "$GATEWAY_NODEPORT"; do
+step "checking the routes through Traefik on 127.0.0.1 (HTTPS, the local CA trusted)"
+answers_ready() {
+  [[ $(curl -s --noproxy '*' --cacert "$ROOT/edge-tls/ca.crt" -o /dev/null -w '%{http_code}' "$1") == 200 ]]
+}
+for port in "$INGRESS_TLS_NODEPORT" "$GATEWAY_TLS_NODEPORT"; do
   for s in "${SERVICES[@]}"; do
-    wait_for 120 "http://127.0.0.1:$port/$s/ready to answer 200" answers_ready "http://127.0.0.1:$port/$s/ready"
+    wait_for 120 "https://127.0.0.1:$port/$s/ready to answer 200" answers_ready "https://127.0.0.1:$port/$s/ready"
   done
 done
 
@@ -386,8 +394,11 @@ cat >"$STATE_DIR/env" <<ENV
 KUBECONFIG=$ROOT/kubeconfig/admin.conf
 KUBE_CONTEXT=mlops-hostcluster
 KUBECTL=$BIN/kubectl
-INGRESS_URL=http://127.0.0.1:$INGRESS_NODEPORT
-GATEWAY_URL=http://127.0.0.1:$GATEWAY_NODEPORT
+INGRESS_URL=https://127.0.0.1:$INGRESS_TLS_NODEPORT
+GATEWAY_URL=https://127.0.0.1:$GATEWAY_TLS_NODEPORT
+INGRESS_HTTP_URL=http://127.0.0.1:$INGRESS_NODEPORT
+GATEWAY_HTTP_URL=http://127.0.0.1:$GATEWAY_NODEPORT
+E2E_CA_BUNDLE=$ROOT/edge-tls/ca.crt
 E2E_REQUIRED=1
 E2E_ABSENT=grafana
 E2E_REPORT=$PWD/$STATE_DIR/e2e-report.json
@@ -396,8 +407,9 @@ ENV
 step "ready"
 names=$(IFS=,; echo "${SERVICES[*]}")
 cat <<DONE
-  APIs (Ingress)      http://127.0.0.1:$INGRESS_NODEPORT/{$names}/docs
-  APIs (Gateway API)  http://127.0.0.1:$GATEWAY_NODEPORT/{$names}/docs
+  APIs (Ingress)      https://127.0.0.1:$INGRESS_TLS_NODEPORT/{$names}/docs
+  APIs (Gateway API)  https://127.0.0.1:$GATEWAY_TLS_NODEPORT/{$names}/docs
+  Local CA            $ROOT/edge-tls/ca.crt (curl --cacert ...; plain HTTP redirects to HTTPS)
   kubectl             $BIN/kubectl --kubeconfig $ROOT/kubeconfig/admin.conf get pods -A
   Prometheus          ... -n $NAMESPACE port-forward svc/prometheus 9090
   Tests               make test-e2e      Remove everything: make hostcluster-down

@@ -3,6 +3,7 @@
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -142,16 +143,27 @@ def checkov_binary() -> str | None:
     return str(local) if local.is_file() else shutil.which("checkov")
 
 
+# Would block: a plain socket's, and a TLS socket's waiting for a record either way.
+_WOULD_BLOCK = (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
+
+
 def post_large_body(
-    host: str, port: int, path: str, size: int, headers: dict[str, str]
+    host: str,
+    port: int,
+    path: str,
+    size: int,
+    headers: dict[str, str],
+    tls: ssl.SSLContext | None = None,
 ) -> tuple[bytes, int]:
-    """POST `size` bytes of JSON with Content-Length, sending until the server answers; return
-    its status line and how many body bytes it had taken by then (its buffers included)."""
+    """POST `size` bytes of JSON with Content-Length (over TLS with `tls`), sending until the
+    server answers; return its status line and how many body bytes it had taken by then (its
+    buffers included)."""
     head = f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
     head += f"Content-Length: {size}\r\n"
     head += "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
     chunk, sent = b"[" + b"1," * 32767, 0
-    with socket.create_connection((host, port), timeout=30) as sock:
+    with socket.create_connection((host, port), timeout=30) as raw:
+        sock = tls.wrap_socket(raw, server_hostname=host) if tls else raw
         sock.sendall(head.encode())
         sock.setblocking(False)
         reply, deadline = b"", time.monotonic() + 60
@@ -160,12 +172,12 @@ def post_large_body(
             try:
                 reply += sock.recv(4096)
                 continue
-            except BlockingIOError:
+            except _WOULD_BLOCK:
                 pass
             if sent < size:
                 try:
                     sent += sock.send(chunk[: size - sent])
-                except (BlockingIOError, BrokenPipeError, ConnectionResetError):
+                except (*_WOULD_BLOCK, ssl.SSLError, BrokenPipeError, ConnectionResetError):
                     time.sleep(0.001)
             else:
                 time.sleep(0.001)

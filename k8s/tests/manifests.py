@@ -23,6 +23,7 @@ KUSTOMIZATIONS = {
     "prod": K8S_DIR / "overlays" / "prod",
     "hostcluster": K8S_DIR / "overlays" / "hostcluster",
     "kind-cluster-addons": K8S_DIR / "overlays" / "kind" / "cluster-addons",
+    "prod-cluster-addons": K8S_DIR / "overlays" / "prod" / "cluster-addons",
     "metrics-server": K8S_DIR / "addons" / "metrics-server",
     "traefik": K8S_DIR / "addons" / "traefik",
     "coredns": K8S_DIR / "addons" / "coredns",

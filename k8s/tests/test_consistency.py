@@ -324,6 +324,11 @@ def test_gateway_listener_is_a_traefik_entry_point() -> None:
     assert all(
         m["listenAddress"] == "127.0.0.1" for m in kind_config["nodes"][0]["extraPortMappings"]
     )
+    # The HTTPS ports keep their numbers on the host: the plain-HTTP redirects name them.
+    host = {m["containerPort"]: m["hostPort"] for m in kind_config["nodes"][0]["extraPortMappings"]}
+    assert all(
+        host[node_ports[name]] == node_ports[name] for name in ("websecure", "gatewaysecure")
+    )
 
 
 def test_metrics_are_scraped_from_a_port_no_service_exposes(objs: list[Obj]) -> None:

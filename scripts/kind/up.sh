@@ -14,6 +14,9 @@ GATEWAY_API_VERSION=${GATEWAY_API_VERSION:?set by the Makefile}
 KIND_CLUSTER=${KIND_CLUSTER:-}  # default: the [platform] project, read after the prerequisites
 INGRESS_PORT=${INGRESS_PORT:-8080}
 GATEWAY_PORT=${GATEWAY_PORT:-8081}
+# HTTPS: fixed, the NodePorts themselves, which the plain-HTTP ports redirect to.
+INGRESS_TLS_PORT=30443
+GATEWAY_TLS_PORT=30543
 BIN_DIR=${BIN_DIR:-$PWD/bin}
 MODEL_DIR=${MODEL_DIR:-models}
 KIND_MIN_CPUS=${KIND_MIN_CPUS:-2}
@@ -121,6 +124,10 @@ k wait --for=condition=Established --timeout=60s \
   crd/gatewayclasses.gateway.networking.k8s.io crd/gateways.gateway.networking.k8s.io \
   crd/httproutes.gateway.networking.k8s.io
 
+step "making the edge's certificate (local CA in $STATE_DIR/edge-tls) and Secret traefik/edge-tls"
+scripts/edge-tls.sh "$STATE_DIR/edge-tls" 127.0.0.1 localhost
+scripts/edge-tls-secret.sh "$STATE_DIR/edge-tls" kubectl --context "$CONTEXT"
+
 step "installing metrics-server and Traefik (k8s/overlays/kind/cluster-addons)"
 k apply -k k8s/overlays/kind/cluster-addons
 k -n kube-system rollout status deployment/metrics-server --timeout=180s
@@ -159,9 +166,11 @@ for d in "${SERVICES[@]}" prometheus grafana; do
   k -n "$NAMESPACE" rollout status "deployment/$d" --timeout=300s
 done
 
-step "checking the routes through the ingress controller"
-answers_ready() { [[ $(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' "$1") == 200 ]]; }
-for url in "http://127.0.0.1:$INGRESS_PORT" "http://127.0.0.1:$GATEWAY_PORT"; do
+step "checking the routes through the ingress controller (HTTPS, the local CA trusted)"
+answers_ready() {
+  [[ $(curl -s --noproxy '*' --cacert "$STATE_DIR/edge-tls/ca.crt" -o /dev/null -w '%{http_code}' "$1") == 200 ]]
+}
+for url in "https://127.0.0.1:$INGRESS_TLS_PORT" "https://127.0.0.1:$GATEWAY_TLS_PORT"; do
   for s in "${SERVICES[@]}"; do
     attempt=0
     until answers_ready "$url/$s/ready"; do
@@ -173,15 +182,19 @@ done
 
 cat > "$STATE_DIR/env" <<ENV
 KUBE_CONTEXT=$CONTEXT
-INGRESS_URL=http://127.0.0.1:$INGRESS_PORT
-GATEWAY_URL=http://127.0.0.1:$GATEWAY_PORT
+INGRESS_URL=https://127.0.0.1:$INGRESS_TLS_PORT
+GATEWAY_URL=https://127.0.0.1:$GATEWAY_TLS_PORT
+INGRESS_HTTP_URL=http://127.0.0.1:$INGRESS_PORT
+GATEWAY_HTTP_URL=http://127.0.0.1:$GATEWAY_PORT
+E2E_CA_BUNDLE=$PWD/$STATE_DIR/edge-tls/ca.crt
 ENV
 
 step "ready"
 names=$(IFS=,; echo "${SERVICES[*]}")
 cat <<DONE
-  APIs (Ingress)      http://127.0.0.1:$INGRESS_PORT/{$names}/docs
-  APIs (Gateway API)  http://127.0.0.1:$GATEWAY_PORT/{$names}/docs
+  APIs (Ingress)      https://127.0.0.1:$INGRESS_TLS_PORT/{$names}/docs
+  APIs (Gateway API)  https://127.0.0.1:$GATEWAY_TLS_PORT/{$names}/docs
+  Local CA            $STATE_DIR/edge-tls/ca.crt (curl --cacert ...; plain HTTP redirects to HTTPS)
   Grafana             kubectl --context $CONTEXT -n $NAMESPACE port-forward svc/grafana 3000
                       user/password: kubectl --context $CONTEXT -n $NAMESPACE get secret grafana-admin -o jsonpath='{.data.admin-password}' | base64 -d
   Prometheus          kubectl --context $CONTEXT -n $NAMESPACE port-forward svc/prometheus 9090

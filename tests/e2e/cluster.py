@@ -2,6 +2,7 @@
 
 import os
 import re
+import ssl
 import subprocess
 import threading
 import time
@@ -28,21 +29,36 @@ WITHIN_QUOTA = 0.8 * CLIENT_RATE  # requests a second: a paced load that is neve
 METRICS_PORT = 9000
 
 
+def _url(variable: str) -> str | None:
+    return (os.environ.get(variable) or "").rstrip("/") or None
+
+
 @dataclass(frozen=True)
 class Target:
-    """The cluster under test: a kubeconfig context and the controller's base URLs."""
+    """The cluster under test: a kubeconfig context and the controller's base URLs (HTTPS on
+    the clusters of kind-up and hostcluster-up, with their plain-HTTP twins that redirect)."""
 
     context: str | None
     ingress_url: str
     gateway_url: str | None
+    ingress_http_url: str | None = None
+    gateway_http_url: str | None = None
 
     @classmethod
     def from_env(cls) -> "Target":
         return cls(
             context=os.environ.get("KUBE_CONTEXT") or None,  # None: the current context
-            ingress_url=os.environ.get("INGRESS_URL", "http://127.0.0.1:8080").rstrip("/"),
-            gateway_url=(os.environ.get("GATEWAY_URL") or "").rstrip("/") or None,
+            ingress_url=_url("INGRESS_URL") or "https://127.0.0.1:30443",
+            gateway_url=_url("GATEWAY_URL"),
+            ingress_http_url=_url("INGRESS_HTTP_URL"),
+            gateway_http_url=_url("GATEWAY_HTTP_URL"),
         )
+
+
+def trust() -> ssl.SSLContext:
+    """The system's CAs, or E2E_CA_BUNDLE: the local CA that kind-up and hostcluster-up make
+    for the edge's certificate (scripts/edge-tls.sh)."""
+    return ssl.create_default_context(cafile=os.environ.get("E2E_CA_BUNDLE") or None)
 
 
 def absent_components() -> frozenset[str]:
@@ -86,7 +102,7 @@ def port_forward(target: Target, service: str, port: int, kind: str = "svc") -> 
 
 def http() -> httpx.Client:
     # trust_env=False: a proxy configured in the environment must not swallow loopback calls.
-    return httpx.Client(timeout=10, trust_env=False)
+    return httpx.Client(timeout=10, trust_env=False, verify=trust())
 
 
 @dataclass

@@ -30,6 +30,7 @@ from tests.e2e.cluster import (
     Target,
     http,
     port_forward,
+    trust,
     wait_for,
 )
 from tests.e2e.conftest import secret_value
@@ -153,15 +154,17 @@ def test_large_bodies_without_a_key_are_refused_before_a_pod_reads_them(
     body is read: the pods' memory and restart counts stay as they were."""
     _settle(core, autoscaling)
     parts = urlsplit(_base(target))
-    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    secure = parts.scheme == "https"
+    host, port = parts.hostname or "127.0.0.1", parts.port or (443 if secure else 80)
     path = f"{parts.path}/{SERVICE}/predict/batch"
+    send = partial(
+        post_large_body, host, port, path, LARGE_BODY, {}, tls=trust() if secure else None
+    )
     pods = sorted(_restarts(core, SERVICE))
     restarts = _restarts(core, SERVICE)
     before = {pod: _resident_bytes(target, pod) for pod in pods}
     with ThreadPoolExecutor(3) as pool:
-        at_edge = list(
-            pool.map(lambda _: post_large_body(host, port, path, LARGE_BODY, {}), range(3))
-        )
+        at_edge = list(pool.map(lambda _: send(), range(3)))
     direct = {}
     for pod in pods:
         with port_forward(target, pod, 8000, kind="pod") as url:
@@ -173,6 +176,7 @@ def test_large_bodies_without_a_key_are_refused_before_a_pod_reads_them(
     report["large_bodies_without_a_key"] = {
         "service": SERVICE,
         "body_bytes": LARGE_BODY,
+        "scheme": parts.scheme,
         "through_the_gateway": [status.decode() for status, _ in at_edge],
         "to_each_pod_directly": {pod: status.decode() for pod, (status, _) in direct.items()},
         "body_bytes_sent_before_the_answer": [sent for _, sent in [*at_edge, *direct.values()]],
@@ -267,3 +271,46 @@ def test_a_flooding_client_is_held_back_and_another_is_served_as_before(
     assert peer["failures"] == 0, peer["first_errors"]
     for name, result in (("alone", a.result), ("polite", polite), ("flood", flooded)):
         assert result.failures == 0, (name, result.errors[:5])
+
+
+def test_plain_http_is_redirected_to_https_which_sets_hsts(
+    target: Target, api_headers: dict[str, str], report: dict[str, Any]
+) -> None:
+    """Both routes' plain-HTTP ports answer every request with a permanent redirect to the
+    HTTPS port of the same route, path and query kept, before any route or key is looked at;
+    the redirect's target answers over TLS with the edge's certificate (trusted through the
+    local CA) and sets HSTS."""
+    pairs = [
+        (plain, secure)
+        for plain, secure in (
+            (target.ingress_http_url, target.ingress_url),
+            (target.gateway_http_url, target.gateway_url),
+        )
+        if plain and secure
+    ]
+    if not pairs:
+        pytest.skip("INGRESS_HTTP_URL / GATEWAY_HTTP_URL not set: no plain-HTTP port to check")
+    body = dict(load_definition(SERVICE).examples[0])
+    sent, statuses = 0, []
+    with http() as web:
+        for plain, secure in pairs:
+            assert urlsplit(secure).scheme == "https", secure
+            for method in ("GET", "POST"):
+                path = f"/{SERVICE}/predict?from=e2e"
+                moved = web.request(method, f"{plain}{path}", json=body, headers=api_headers)
+                sent += 1
+                statuses.append(moved.status_code)
+                assert moved.status_code in (301, 308), moved.text
+                assert moved.headers["location"] == f"{secure}{path}"
+                assert "x-request-id" not in moved.headers  # no API saw it
+                assert "strict-transport-security" not in moved.headers
+            followed = web.post(f"{secure}/{SERVICE}/predict", json=body, headers=api_headers)
+            sent += 1
+            assert followed.status_code == 200, followed.text
+            assert followed.headers["strict-transport-security"] == "max-age=31536000"
+    report["plain_http_redirected"] = {
+        "routes": len(pairs),
+        "requests": sent,
+        "redirect_statuses": sorted(set(statuses)),
+        "failures": 0,
+    }

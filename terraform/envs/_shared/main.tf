@@ -41,6 +41,7 @@ module "platform" {
   network                = var.network
   cluster                = var.cluster
   artifact_bucket        = var.artifact_bucket
+  edge                   = var.edge
   budget = var.budget == null ? null : merge(var.budget, {
     # The budget counts the spend tagged with this environment. A tag filter cannot AND two
     # tags (see modules/budget), so this assumes one platform per AWS account, as AWS's

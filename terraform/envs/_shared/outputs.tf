@@ -67,3 +67,13 @@ output "api_route" {
   description = "How the deploy workflow reaches the Kubernetes API: ssm-port-forward or public-endpoint."
   value       = module.platform.api_route
 }
+
+output "edge_certificate_arn" {
+  description = "The edge's validated ACM certificate (null without var.edge)."
+  value       = module.platform.edge_certificate_arn
+}
+
+output "traefik_service_patch" {
+  description = "Traefik's Service patch: terraform output -raw traefik_service_patch > k8s/overlays/prod/cluster-addons/edge-service.yaml"
+  value       = module.platform.traefik_service_patch
+}

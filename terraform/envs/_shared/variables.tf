@@ -130,3 +130,13 @@ variable "budget" {
   })
   default = null
 }
+
+variable "edge" {
+  description = "The public edge: the domain ([platform] domain of services.toml), its Route 53 zone ID, and the client networks the load balancer admits (loadBalancerSourceRanges); null for none."
+  type = object({
+    domain        = string
+    zone_id       = string
+    source_ranges = list(string)
+  })
+  default = null
+}

@@ -28,3 +28,14 @@ budget = {
   monthly_limit_usd = 1500
   alert_emails      = ["platform-team@example.com", "finops@example.com"]
 }
+
+# The public edge (terraform/modules/edge): an ACM certificate for the domain, validated in its
+# Route 53 zone (replace the zone ID with yours), and the networks that may connect. Then:
+# terraform output -raw traefik_service_patch > k8s/overlays/prod/cluster-addons/edge-service.yaml
+edge = {
+  # BEGIN GENERATED services: edge-domain (make generate)
+  domain = "ml.example.com"
+  # END GENERATED services: edge-domain
+  zone_id       = "Z0123456789CHANGEME"
+  source_ranges = ["0.0.0.0/0"]
+}

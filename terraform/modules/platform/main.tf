@@ -82,3 +82,13 @@ module "budget" {
   alert_emails      = var.budget.alert_emails
   cost_filter_tags  = var.budget.cost_filter_tags
 }
+
+# The certificate and the admitted networks are for the cluster's load balancer: no cluster, no edge.
+module "edge" {
+  source = "../edge"
+  count  = var.create_cluster && var.edge != null ? 1 : 0
+
+  domain        = var.edge.domain
+  zone_id       = var.edge.zone_id
+  source_ranges = var.edge.source_ranges
+}

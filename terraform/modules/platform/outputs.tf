@@ -62,3 +62,13 @@ output "api_route" {
   description = "How a deploy reaches the Kubernetes API (null without var.deploy)."
   value       = one(module.deploy_access[*].api_route)
 }
+
+output "edge_certificate_arn" {
+  description = "The edge's validated ACM certificate (null without var.edge)."
+  value       = one(module.edge[*].certificate_arn)
+}
+
+output "traefik_service_patch" {
+  description = "The patch of Traefik's Service for k8s/overlays/prod/cluster-addons/edge-service.yaml (null without var.edge)."
+  value       = one(module.edge[*].traefik_service_patch)
+}

@@ -117,3 +117,13 @@ variable "budget" {
   })
   default = null
 }
+
+variable "edge" {
+  description = "The public edge (see modules/edge): the domain's ACM certificate, its Route 53 zone, and the networks the load balancer admits; null for none."
+  type = object({
+    domain        = string
+    zone_id       = string
+    source_ranges = list(string)
+  })
+  default = null
+}

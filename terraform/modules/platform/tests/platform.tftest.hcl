@@ -69,3 +69,39 @@ run "the_name_fits_every_module_it_feeds" {
     error_message = "The longest name passes every module's validation."
   }
 }
+
+run "no_edge_certificate_unless_asked" {
+  command = plan
+
+  assert {
+    condition     = length(module.edge) == 0 && output.traefik_service_patch == null
+    error_message = "Without var.edge there is no certificate and no Service patch."
+  }
+}
+
+run "the_edge_comes_with_the_cluster" {
+  command = plan
+
+  variables {
+    edge = { domain = "ml.example.com", zone_id = "Z0123456789ABCDEFGHIJ", source_ranges = ["0.0.0.0/0"] }
+  }
+
+  assert {
+    condition     = length(module.edge) == 1
+    error_message = "With var.edge and a cluster, the edge module issues the domain's certificate."
+  }
+}
+
+run "no_cluster_no_edge" {
+  command = plan
+
+  variables {
+    create_cluster = false
+    edge           = { domain = "ml.example.com", zone_id = "Z0123456789ABCDEFGHIJ", source_ranges = ["0.0.0.0/0"] }
+  }
+
+  assert {
+    condition     = length(module.edge) == 0
+    error_message = "The certificate is for the cluster's load balancer: without a cluster there is none."
+  }
+}
