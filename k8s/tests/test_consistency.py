@@ -255,6 +255,32 @@ def test_prod_secrets_come_only_from_external_secrets() -> None:
     assert targets == {"mlops-secrets", "grafana-admin"}
 
 
+CLUSTER_SCOPED = {"Namespace", "StorageClass", "ClusterRole", "ClusterRoleBinding"}
+
+
+def test_every_namespaced_object_is_in_the_platform_namespace(objs: list[Obj]) -> None:
+    """An object without a namespace lands in whatever namespace the applying context has:
+    a Secret there is one the pods never see."""
+    astray = [
+        f"{o['kind']}/{o['metadata']['name']}: {o['metadata'].get('namespace')}"
+        for o in objs
+        if o["kind"] not in CLUSTER_SCOPED and o["metadata"].get("namespace") != PLATFORM.namespace
+    ]
+    assert astray == []
+
+
+def test_prod_reads_secrets_through_a_store_of_its_own_namespace() -> None:
+    """A ClusterSecretStore serves ExternalSecrets of every namespace; the platform's store is
+    a SecretStore in its own, which the overlay defines."""
+    objs = render("prod")
+    stores = named(objs, "SecretStore")
+    refs = {(es["spec"]["secretStoreRef"]["kind"], es["spec"]["secretStoreRef"]["name"])
+            for es in objs if es["kind"] == "ExternalSecret"}  # fmt: skip
+    assert refs == {("SecretStore", name) for name in stores} != set()
+    assert {s["metadata"]["namespace"] for s in stores.values()} == {PLATFORM.namespace}
+    assert not named(objs, "ClusterSecretStore")
+
+
 def _service_port(objs: list[Obj], service: str, port: Any) -> None:
     ports = one(objs, "Service", service)["spec"]["ports"]
     assert any(port in (p.get("name"), p["port"]) for p in ports), f"{service} has no port {port}"

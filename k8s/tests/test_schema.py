@@ -34,6 +34,7 @@ CUSTOM_KINDS = {
     ("gateway.networking.k8s.io/v1", "Gateway"),
     ("gateway.networking.k8s.io/v1", "HTTPRoute"),
     ("external-secrets.io/v1", "ExternalSecret"),
+    ("external-secrets.io/v1", "SecretStore"),
 }
 
 
