@@ -2,23 +2,23 @@ data "aws_partition" "current" {}
 
 # --- control plane ---------------------------------------------------------------------
 
-# Trust policies of the roles that EKS itself (the control plane) and EKS Pod Identity assume.
-data "aws_iam_policy_document" "eks_assume" {
-  for_each = { cluster = "eks.amazonaws.com", pod_identity = "pods.eks.amazonaws.com" }
-
+# The trust policy of the role EKS itself (the control plane) assumes, as the EKS user guide
+# gives it: EKS documents no source condition keys for it (terraform/tests/test_trust.py
+# lists it with that reason).
+data "aws_iam_policy_document" "cluster_assume" {
   statement {
     actions = ["sts:AssumeRole", "sts:TagSession"]
 
     principals {
       type        = "Service"
-      identifiers = [each.value]
+      identifiers = ["eks.amazonaws.com"]
     }
   }
 }
 
 resource "aws_iam_role" "cluster" {
   name               = "${var.cluster_name}-cluster"
-  assume_role_policy = data.aws_iam_policy_document.eks_assume["cluster"].json
+  assume_role_policy = data.aws_iam_policy_document.cluster_assume.json
 }
 
 resource "aws_iam_role_policy_attachment" "cluster" {
@@ -122,10 +122,11 @@ resource "aws_iam_role" "node" {
   assume_role_policy = data.aws_iam_policy_document.node_assume.json
 }
 
+# No AmazonEKS_CNI_Policy here: the VPC CNI (aws-node) has a role of its own (below), so a
+# pod that reached the node's credentials could still not change the VPC's interfaces.
 resource "aws_iam_role_policy_attachment" "node" {
   for_each = toset([
     "AmazonEKSWorkerNodePolicy",
-    "AmazonEKS_CNI_Policy",
     "AmazonEC2ContainerRegistryReadOnly",
   ])
   role       = aws_iam_role.node.name
@@ -211,7 +212,8 @@ resource "aws_eks_node_group" "this" {
     ignore_changes = [scaling_config[0].desired_size]
   }
 
-  depends_on = [aws_iam_role_policy_attachment.node]
+  # aws-node gets its credentials from the Pod Identity agent: both run before nodes join.
+  depends_on = [aws_iam_role_policy_attachment.node, aws_eks_addon.before_nodes]
 }
 
 # --- add-ons ----------------------------------------------------------------------------
@@ -220,22 +222,76 @@ resource "aws_eks_node_group" "this" {
 # that gives the CSI driver its IAM role. Without an entry in addon_versions, EKS installs
 # the default build for the cluster's Kubernetes version (itself pinned).
 
+data "aws_region" "current" {}
+
 locals {
-  addons = toset(["vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent", "aws-ebs-csi-driver", "metrics-server"])
+  # DaemonSets that a node needs to become Ready (its network, its service routing, and the
+  # agent that hands aws-node its credentials) go in before the node groups; Deployments after.
+  addons_before_nodes = toset(["vpc-cni", "kube-proxy", "eks-pod-identity-agent"])
+  addons_after_nodes  = toset(["coredns", "aws-ebs-csi-driver", "metrics-server"])
+  cluster_arn         = "arn:${data.aws_partition.current.partition}:eks:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:cluster/${var.cluster_name}"
+  # The add-ons that call AWS, each with a role of its own for one service account in
+  # kube-system, assumed through Pod Identity.
+  addon_roles = {
+    ebs-csi = { addon = "aws-ebs-csi-driver", service_account = "ebs-csi-controller-sa", policy = "service-role/AmazonEBSCSIDriverPolicy" }
+    vpc-cni = { addon = "vpc-cni", service_account = "aws-node", policy = "AmazonEKS_CNI_Policy" }
+  }
+  addon_role_of = { for name, r in local.addon_roles : r.addon => { arn = aws_iam_role.addon[name].arn, service_account = r.service_account } }
 }
 
-resource "aws_iam_role" "ebs_csi" {
-  name               = "${var.cluster_name}-ebs-csi"
-  assume_role_policy = data.aws_iam_policy_document.eks_assume["pod_identity"].json
+# Only this cluster's Pod Identity agent, in this account, for the one service account the
+# role is for (the confused-deputy guard and the session tags EKS documents for Pod Identity).
+data "aws_iam_policy_document" "addon_trust" {
+  for_each = local.addon_roles
+
+  statement {
+    actions = ["sts:AssumeRole", "sts:TagSession"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["pods.eks.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [local.cluster_arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/kubernetes-namespace"
+      values   = ["kube-system"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/kubernetes-service-account"
+      values   = [each.value.service_account]
+    }
+  }
 }
 
-resource "aws_iam_role_policy_attachment" "ebs_csi" {
-  role       = aws_iam_role.ebs_csi.name
-  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"
+resource "aws_iam_role" "addon" {
+  for_each           = local.addon_roles
+  name               = "${var.cluster_name}-${each.key}"
+  assume_role_policy = data.aws_iam_policy_document.addon_trust[each.key].json
 }
 
-resource "aws_eks_addon" "this" {
-  for_each                    = local.addons
+resource "aws_iam_role_policy_attachment" "addon" {
+  for_each   = local.addon_roles
+  role       = aws_iam_role.addon[each.key].name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/${each.value.policy}"
+}
+
+resource "aws_eks_addon" "before_nodes" {
+  for_each                    = local.addons_before_nodes
   cluster_name                = aws_eks_cluster.this.name
   addon_name                  = each.key
   addon_version               = lookup(var.addon_versions, each.key, null)
@@ -245,15 +301,60 @@ resource "aws_eks_addon" "this" {
   configuration_values = each.key == "vpc-cni" ? jsonencode({ enableNetworkPolicy = "true" }) : null
 
   dynamic "pod_identity_association" {
-    for_each = each.key == "aws-ebs-csi-driver" ? [aws_iam_role.ebs_csi.arn] : []
+    for_each = contains(keys(local.addon_role_of), each.key) ? [local.addon_role_of[each.key]] : []
     content {
-      role_arn        = pod_identity_association.value
-      service_account = "ebs-csi-controller-sa"
+      role_arn        = pod_identity_association.value.arn
+      service_account = pod_identity_association.value.service_account
+    }
+  }
+
+  depends_on = [aws_iam_role_policy_attachment.addon]
+}
+
+resource "aws_eks_addon" "this" {
+  for_each                    = local.addons_after_nodes
+  cluster_name                = aws_eks_cluster.this.name
+  addon_name                  = each.key
+  addon_version               = lookup(var.addon_versions, each.key, null)
+  resolve_conflicts_on_create = "OVERWRITE"
+  resolve_conflicts_on_update = "PRESERVE"
+
+  dynamic "pod_identity_association" {
+    for_each = contains(keys(local.addon_role_of), each.key) ? [local.addon_role_of[each.key]] : []
+    content {
+      role_arn        = pod_identity_association.value.arn
+      service_account = pod_identity_association.value.service_account
     }
   }
 
   # coredns, metrics-server and the CSI controller are Deployments: they need nodes.
-  depends_on = [aws_eks_node_group.this, aws_iam_role_policy_attachment.ebs_csi]
+  depends_on = [aws_eks_node_group.this, aws_iam_role_policy_attachment.addon]
+}
+
+# Where earlier versions of this module kept these (no destroy and re-create on upgrade).
+moved {
+  from = aws_iam_role_policy_attachment.ebs_csi
+  to   = aws_iam_role_policy_attachment.addon["ebs-csi"]
+}
+
+moved {
+  from = aws_iam_role.ebs_csi
+  to   = aws_iam_role.addon["ebs-csi"]
+}
+
+moved {
+  from = aws_eks_addon.this["vpc-cni"]
+  to   = aws_eks_addon.before_nodes["vpc-cni"]
+}
+
+moved {
+  from = aws_eks_addon.this["kube-proxy"]
+  to   = aws_eks_addon.before_nodes["kube-proxy"]
+}
+
+moved {
+  from = aws_eks_addon.this["eks-pod-identity-agent"]
+  to   = aws_eks_addon.before_nodes["eks-pod-identity-agent"]
 }
 
 # The add-ons installed from k8s/addons (cluster autoscaler) or by the operator (External

@@ -30,7 +30,7 @@ output "node_group_scaling" {
 
 output "addons" {
   description = "Names of the EKS add-ons installed on the cluster."
-  value       = sort(keys(aws_eks_addon.this))
+  value       = sort(concat(keys(aws_eks_addon.before_nodes), keys(aws_eks_addon.this)))
 }
 
 output "node_resource_tags" {

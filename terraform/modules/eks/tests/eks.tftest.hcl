@@ -92,7 +92,7 @@ run "addons_the_manifests_need_with_a_pod_identity_for_the_csi_driver" {
   command = plan
 
   assert {
-    condition     = alltrue([for a in ["aws-ebs-csi-driver", "metrics-server", "eks-pod-identity-agent", "coredns"] : contains(keys(aws_eks_addon.this), a)])
+    condition     = alltrue([for a in ["aws-ebs-csi-driver", "metrics-server", "eks-pod-identity-agent", "coredns"] : contains(output.addons, a)])
     error_message = "The EBS CSI driver (gp3 claims), metrics-server (HPAs) and the Pod Identity agent must be installed."
   }
   assert {
@@ -100,12 +100,52 @@ run "addons_the_manifests_need_with_a_pod_identity_for_the_csi_driver" {
     error_message = "The CSI controller's service account gets the EBS role through Pod Identity."
   }
   assert {
-    condition     = jsondecode(aws_eks_addon.this["vpc-cni"].configuration_values).enableNetworkPolicy == "true"
+    condition     = jsondecode(aws_eks_addon.before_nodes["vpc-cni"].configuration_values).enableNetworkPolicy == "true"
     error_message = "The VPC CNI must enforce NetworkPolicies."
   }
   assert {
-    condition     = length(aws_eks_addon.this["coredns"].pod_identity_association) == 0
-    error_message = "Only the CSI driver needs an IAM role."
+    condition     = length(aws_eks_addon.this["coredns"].pod_identity_association) == 0 && length(aws_eks_addon.before_nodes["kube-proxy"].pod_identity_association) == 0
+    error_message = "Only the CSI driver and the VPC CNI need IAM roles."
+  }
+  assert {
+    condition     = keys(aws_eks_addon.before_nodes) == ["eks-pod-identity-agent", "kube-proxy", "vpc-cni"]
+    error_message = "What a node needs to become Ready (the CNI, kube-proxy, the Pod Identity agent) is installed before the node groups."
+  }
+}
+
+run "the_vpc_cni_has_its_own_role_and_the_nodes_do_not" {
+  command = plan
+
+  assert {
+    condition     = one(aws_eks_addon.before_nodes["vpc-cni"].pod_identity_association).service_account == "aws-node"
+    error_message = "aws-node gets the VPC CNI's permissions through Pod Identity."
+  }
+  assert {
+    condition     = aws_iam_role_policy_attachment.addon["vpc-cni"].policy_arn == "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"
+    error_message = "The CNI policy is on aws-node's own role."
+  }
+  assert {
+    condition     = !anytrue([for a in aws_iam_role_policy_attachment.node : endswith(a.policy_arn, "/AmazonEKS_CNI_Policy")])
+    error_message = "The node role must not carry the CNI policy: any pod that reached the node's credentials could change the VPC's interfaces."
+  }
+}
+
+run "only_this_clusters_pod_identity_agent_for_one_service_account_may_assume_an_add_on_role" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for name, doc in data.aws_iam_policy_document.addon_trust : (
+        one(doc.statement[0].principals).identifiers == toset(["pods.eks.amazonaws.com"]) &&
+        { for c in doc.statement[0].condition : c.variable => join(",", c.values) } == {
+          "aws:SourceAccount"                         = "111122223333"
+          "aws:SourceArn"                             = "arn:aws:eks:eu-west-1:111122223333:cluster/mlops-test"
+          "aws:RequestTag/kubernetes-namespace"       = "kube-system"
+          "aws:RequestTag/kubernetes-service-account" = name == "ebs-csi" ? "ebs-csi-controller-sa" : "aws-node"
+        }
+      )
+    ])
+    error_message = "Each add-on role trusts Pod Identity for this account, this cluster and its one service account."
   }
 }
 

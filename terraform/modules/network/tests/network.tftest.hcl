@@ -103,3 +103,19 @@ run "rejects_zones_of_another_region" {
 
   expect_failures = [aws_vpc.this]
 }
+
+run "only_this_accounts_flow_logs_may_assume_the_flow_logs_role" {
+  command = plan
+
+  variables {
+    enable_flow_logs = true
+  }
+
+  assert {
+    condition = { for c in data.aws_iam_policy_document.flow_logs_assume.statement[0].condition : c.variable => join(",", c.values) } == {
+      "aws:SourceAccount" = "111122223333"
+      "aws:SourceArn"     = "arn:aws:ec2:eu-west-1:111122223333:vpc-flow-log/*"
+    }
+    error_message = "The flow-logs role trusts the service only for this account's flow logs in this region."
+  }
+}
