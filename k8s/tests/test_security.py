@@ -175,3 +175,70 @@ def test_traefik_keeps_a_replica_through_disruptions() -> None:
     labels = deployment["spec"]["template"]["metadata"]["labels"]
     assert selects(pdb["spec"]["selector"]["matchLabels"], labels)
     assert 1 <= pdb["spec"]["minAvailable"] < replicas
+
+
+# Who may read Secrets, and where: every grant of `secrets` (or of every resource) in a role
+# that the platform's manifests bind, with why it is needed. A grant that is not listed here
+# fails the test; so does a listed one that is no longer there.
+SECRET_READERS = {
+    # Traefik's Ingress and Gateway providers list and watch every Secret of the namespaces
+    # they serve (TLS certificates; upstream has no switch to narrow it): its own and the
+    # platform's, through RoleBindings, never cluster-wide.
+    ("traefik", "RoleBinding/traefik-routes"): "ClusterRole/traefik-routes",
+    (platform().namespace, "RoleBinding/ingress-controller"): "ClusterRole/traefik-routes",
+}
+# Built-in roles the manifests bind without defining them (none of them reads Secrets).
+BUILT_IN_ROLES = {"system:auth-delegator", "extension-apiserver-authentication-reader"}
+HOSTCLUSTER_RBAC = Path(__file__).resolve().parents[2] / "hostcluster" / "kube-router-rbac.yaml"
+
+
+def _reads_secrets(role: Obj) -> bool:
+    return any(
+        set(rule.get("apiGroups", [])) & {"", "*"}
+        and set(rule.get("resources", [])) & {"secrets", "*"}
+        and set(rule.get("verbs", [])) & {"get", "list", "watch", "*"}
+        for rule in role.get("rules", [])
+    )
+
+
+def _secret_grants(objs: list[Obj]) -> dict[tuple[str, str], str]:
+    """(namespace or "cluster-wide", Kind/name of the binding) -> Kind/name of the role, for
+    every binding whose role reads Secrets."""
+    roles = {
+        (o["kind"], o["metadata"]["name"]): o for o in objs if o["kind"] in ("ClusterRole", "Role")
+    }
+    grants = {}
+    for binding in (o for o in objs if o["kind"] in ("ClusterRoleBinding", "RoleBinding")):
+        ref = binding["roleRef"]
+        role = roles.get((ref["kind"], ref["name"]))
+        if role is None:
+            assert ref["name"] in BUILT_IN_ROLES, f"{ref['kind']}/{ref['name']} is not defined here"
+            continue
+        if _reads_secrets(role):
+            where = binding["metadata"].get("namespace", "cluster-wide")
+            grants[(where, f"{binding['kind']}/{binding['metadata']['name']}")] = (
+                f"{ref['kind']}/{ref['name']}"
+            )
+    return grants
+
+
+def test_every_grant_to_read_secrets_is_namespaced_and_justified() -> None:
+    objs = [o for name in sorted(KUSTOMIZATIONS) for o in render(name)]
+    rendered = {(o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"]): o for o in objs}
+    everything = [*rendered.values(), *yaml.safe_load_all(HOSTCLUSTER_RBAC.read_text())]
+    grants = _secret_grants([o for o in everything if o])
+    assert not [g for g in grants if g[0] == "cluster-wide"], grants
+    assert grants == SECRET_READERS
+
+
+def test_the_secret_grant_check_sees_a_cluster_wide_reader() -> None:
+    role = {
+        "kind": "ClusterRole",
+        "metadata": {"name": "r"},
+        "rules": [{"apiGroups": [""], "resources": ["*"], "verbs": ["list"]}],
+    }
+    binding = {"kind": "ClusterRoleBinding", "metadata": {"name": "b"},
+               "roleRef": {"kind": "ClusterRole", "name": "r"}}  # fmt: skip
+    assert _secret_grants([role, binding]) == {
+        ("cluster-wide", "ClusterRoleBinding/b"): "ClusterRole/r"
+    }
