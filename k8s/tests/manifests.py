@@ -26,6 +26,7 @@ KUSTOMIZATIONS = {
     "prod-cluster-addons": K8S_DIR / "overlays" / "prod" / "cluster-addons",
     "metrics-server": K8S_DIR / "addons" / "metrics-server",
     "traefik": K8S_DIR / "addons" / "traefik",
+    "deployer-access": K8S_DIR / "addons" / "deployer-access",
     "coredns": K8S_DIR / "addons" / "coredns",
     "cluster-autoscaler": K8S_DIR / "addons" / "cluster-autoscaler",
 }

@@ -31,6 +31,7 @@ module "platform" {
   deploy = var.github_repository == null ? null : {
     github_repository = var.github_repository
     environment       = var.environment # the GitHub environment of the same name gates it
+    namespace         = var.namespace
   }
   # k8s/overlays/<env> reads <project>/<env>/api and <project>/<env>/grafana.
   secrets_prefix         = "${var.project}/${var.environment}/"

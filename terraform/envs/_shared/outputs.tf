@@ -58,9 +58,14 @@ output "bastion_instance_id" {
   value       = module.platform.bastion_instance_id
 }
 
-output "admin_access_policies" {
-  description = "Access policy of each cluster-admin access entry, by name."
-  value       = module.platform.admin_access_policies
+output "access_policies" {
+  description = "Each Kubernetes API access entry's EKS policy and the namespaces it holds in (\"*\": the cluster), by name."
+  value       = module.platform.access_policies
+}
+
+output "break_glass_role_arn" {
+  description = "The role to assume, with MFA, for cluster-admin in an emergency."
+  value       = module.platform.break_glass_role_arn
 }
 
 output "api_route" {

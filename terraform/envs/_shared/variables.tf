@@ -29,6 +29,14 @@ variable "project" {
   }
 }
 
+variable "namespace" {
+  description = "The platform's Kubernetes namespace ([platform] namespace of services.toml): where the deploy role is admin, and nowhere else."
+  type        = string
+  # BEGIN GENERATED services: namespace (make generate)
+  default = "mlops"
+  # END GENERATED services: namespace
+}
+
 variable "owner" {
   description = "Cost tag `owner`: the team or person answerable for the spend (an e-mail address)."
   type        = string

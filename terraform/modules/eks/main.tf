@@ -75,9 +75,11 @@ resource "aws_eks_cluster" "this" {
     public_access_cidrs     = length(var.endpoint_public_access_cidrs) > 0 ? var.endpoint_public_access_cidrs : null
   }
 
+  # Whoever runs the first apply does not stay cluster-admin: access comes from the entries
+  # below only (a deployer scoped to namespaces, a break-glass role behind MFA).
   access_config {
     authentication_mode                         = "API"
-    bootstrap_cluster_creator_admin_permissions = true
+    bootstrap_cluster_creator_admin_permissions = false
   }
 
   # At the end of standard support EKS upgrades the control plane, instead of moving it to
@@ -95,6 +97,12 @@ resource "aws_eks_cluster" "this" {
   }
 
   depends_on = [aws_iam_role_policy_attachment.cluster, aws_cloudwatch_log_group.cluster]
+
+  # A create-time setting: a cluster made with the creator's admin entry is not replaced for
+  # it (delete that entry instead: `aws eks delete-access-entry`, README).
+  lifecycle {
+    ignore_changes = [access_config[0].bootstrap_cluster_creator_admin_permissions]
+  }
 }
 
 # IRSA: pods assume IAM roles through the cluster's OIDC issuer (AWS validates EKS issuers
@@ -367,21 +375,95 @@ resource "aws_eks_pod_identity_association" "this" {
   role_arn        = each.value.role_arn
 }
 
-# Who may administer the cluster besides its creator: access entries (the cluster runs in
-# API authentication mode, so the aws-auth ConfigMap plays no part).
-resource "aws_eks_access_entry" "admin" {
-  for_each      = var.admin_principals
-  cluster_name  = aws_eks_cluster.this.name
-  principal_arn = each.value
+# Who may use the Kubernetes API: access entries (the cluster runs in API authentication
+# mode, so the aws-auth ConfigMap plays no part). Each names an EKS access policy and where
+# it holds: the whole cluster, or only the given namespaces.
+resource "aws_eks_access_entry" "this" {
+  for_each          = local.access_entries
+  cluster_name      = aws_eks_cluster.this.name
+  principal_arn     = each.value.principal_arn
+  kubernetes_groups = each.value.kubernetes_groups
 }
 
-resource "aws_eks_access_policy_association" "admin" {
-  for_each      = aws_eks_access_entry.admin
+resource "aws_eks_access_policy_association" "this" {
+  for_each      = local.access_entries
   cluster_name  = aws_eks_cluster.this.name
-  principal_arn = each.value.principal_arn
-  policy_arn    = "arn:${data.aws_partition.current.partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+  principal_arn = aws_eks_access_entry.this[each.key].principal_arn
+  policy_arn    = "arn:${data.aws_partition.current.partition}:eks::aws:cluster-access-policy/${each.value.policy}"
 
   access_scope {
-    type = "cluster"
+    type       = length(each.value.namespaces) > 0 ? "namespace" : "cluster"
+    namespaces = length(each.value.namespaces) > 0 ? each.value.namespaces : null
   }
+}
+
+# --- break glass ------------------------------------------------------------------------
+# Cluster-admin for an emergency, and for nothing else: a role that people of this account
+# (or the principals given) may assume only with MFA, signed in within the hour; its
+# sessions end after an hour, and CloudTrail records each AssumeRole.
+
+data "aws_iam_policy_document" "break_glass_trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "AWS"
+      identifiers = coalescelist(var.break_glass_principals, ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"])
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:MultiFactorAuthPresent"
+      values   = ["true"]
+    }
+
+    condition {
+      test     = "NumericLessThan"
+      variable = "aws:MultiFactorAuthAge"
+      values   = ["3600"]
+    }
+  }
+}
+
+resource "aws_iam_role" "break_glass" {
+  name                 = "${var.cluster_name}-break-glass"
+  assume_role_policy   = data.aws_iam_policy_document.break_glass_trust.json
+  max_session_duration = 3600
+}
+
+# What it needs from AWS to reach the cluster (a kubeconfig); Kubernetes rights come from
+# its access entry.
+data "aws_iam_policy_document" "break_glass" {
+  statement {
+    actions   = ["eks:DescribeCluster"]
+    resources = [aws_eks_cluster.this.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "break_glass" {
+  name   = "describe-cluster"
+  role   = aws_iam_role.break_glass.id
+  policy = data.aws_iam_policy_document.break_glass.json
+}
+
+locals {
+  access_entries = merge(var.access_entries, {
+    break-glass = {
+      principal_arn     = aws_iam_role.break_glass.arn
+      policy            = "AmazonEKSClusterAdminPolicy"
+      namespaces        = []
+      kubernetes_groups = []
+    }
+  })
+}
+
+# Where earlier versions of this module kept the deployer's entry.
+moved {
+  from = aws_eks_access_entry.admin
+  to   = aws_eks_access_entry.this
+}
+
+moved {
+  from = aws_eks_access_policy_association.admin
+  to   = aws_eks_access_policy_association.this
 }

@@ -51,7 +51,17 @@ output "cluster_security_group_id" {
   value       = aws_eks_cluster.this.vpc_config[0].cluster_security_group_id
 }
 
-output "admin_access_policies" {
-  description = "Access policy of each cluster-admin access entry, by name."
-  value       = { for k, a in aws_eks_access_policy_association.admin : k => a.policy_arn }
+output "access_policies" {
+  description = "Each access entry's EKS access policy and where it holds (cluster, or the namespaces), by name."
+  value = {
+    for k, a in aws_eks_access_policy_association.this : k => {
+      policy     = a.policy_arn
+      namespaces = one(a.access_scope).type == "cluster" ? ["*"] : tolist(one(a.access_scope).namespaces)
+    }
+  }
+}
+
+output "break_glass_role_arn" {
+  description = "The role to assume, with MFA, for cluster-admin in an emergency."
+  value       = aws_iam_role.break_glass.arn
 }

@@ -76,10 +76,36 @@ variable "tags" {
   default     = {}
 }
 
-variable "admin_principals" {
-  description = "IAM roles given cluster-admin through access entries, by a name known at plan time (e.g. deployer = the role of modules/deploy_access)."
-  type        = map(string)
-  default     = {}
+variable "access_entries" {
+  description = "Who may use the Kubernetes API, by a name known at plan time: an IAM principal, the EKS access policy it gets, the namespaces it holds in (none: the whole cluster), and Kubernetes groups for RBAC bindings of the cluster's own (e.g. deployer = the role of modules/deploy_access, admin in the platform's namespaces). The break-glass role is always added."
+  type = map(object({
+    principal_arn     = string
+    policy            = string
+    namespaces        = optional(list(string), [])
+    kubernetes_groups = optional(list(string), [])
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for e in values(var.access_entries) : contains(["AmazonEKSClusterAdminPolicy", "AmazonEKSAdminPolicy", "AmazonEKSEditPolicy", "AmazonEKSViewPolicy"], e.policy)])
+    error_message = "policy must be one of AmazonEKSClusterAdminPolicy, AmazonEKSAdminPolicy, AmazonEKSEditPolicy, AmazonEKSViewPolicy."
+  }
+
+  validation {
+    condition     = alltrue([for e in values(var.access_entries) : e.policy != "AmazonEKSClusterAdminPolicy"])
+    error_message = "Cluster-admin is the break-glass role's alone (MFA required); give other entries a namespaced policy."
+  }
+
+  validation {
+    condition     = !contains(keys(var.access_entries), "break-glass")
+    error_message = "break-glass is the name of the module's own entry."
+  }
+}
+
+variable "break_glass_principals" {
+  description = "IAM principals (ARNs) that may assume the break-glass role, with MFA; empty: anyone of this account whose own policies allow sts:AssumeRole on it."
+  type        = list(string)
+  default     = []
 }
 
 variable "pod_identities" {

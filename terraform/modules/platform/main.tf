@@ -36,7 +36,17 @@ module "eks" {
   log_retention_days           = var.cluster.log_retention_days
   tags                         = var.tags
   pod_identities               = module.addon_roles[0].pod_identities
-  admin_principals             = var.deploy == null ? {} : { deployer = module.deploy_access[0].deployer_role_arn }
+  # The deployer administers the platform's namespace and nothing cluster-wide: the objects
+  # beyond EKS's namespaced admin policy (routes, its quota, its namespace and StorageClass)
+  # come from k8s/addons/deployer-access, bound to its Kubernetes group.
+  access_entries = var.deploy == null ? {} : {
+    deployer = {
+      principal_arn     = module.deploy_access[0].deployer_role_arn
+      policy            = "AmazonEKSAdminPolicy"
+      namespaces        = [var.deploy.namespace]
+      kubernetes_groups = ["platform-deployers"]
+    }
+  }
 }
 
 module "deploy_access" {

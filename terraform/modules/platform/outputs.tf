@@ -53,9 +53,14 @@ output "bastion_instance_id" {
   value       = one(module.deploy_access[*].bastion_instance_id)
 }
 
-output "admin_access_policies" {
-  description = "Access policy of each cluster-admin access entry, by name."
-  value       = one(module.eks[*].admin_access_policies)
+output "access_policies" {
+  description = "Each Kubernetes API access entry's EKS policy and the namespaces it holds in (\"*\": the cluster), by name."
+  value       = one(module.eks[*].access_policies)
+}
+
+output "break_glass_role_arn" {
+  description = "The role to assume, with MFA, for cluster-admin in an emergency (null without a cluster)."
+  value       = one(module.eks[*].break_glass_role_arn)
 }
 
 output "api_route" {

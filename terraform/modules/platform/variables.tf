@@ -24,12 +24,18 @@ variable "secrets_prefix" {
 }
 
 variable "deploy" {
-  description = "Deploys from GitHub Actions: the repository, and the GitHub environment whose jobs may deploy here (null: no deploy role)."
+  description = "Deploys from GitHub Actions: the repository, the GitHub environment whose jobs may deploy here, and the Kubernetes namespace they deploy into (null: no deploy role)."
   type = object({
     github_repository = string
     environment       = string
+    namespace         = string
   })
   default = null
+
+  validation {
+    condition     = var.deploy == null || can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.deploy.namespace))
+    error_message = "deploy.namespace must be a Kubernetes namespace name (lowercase letters, digits and '-')."
+  }
 }
 
 variable "services" {

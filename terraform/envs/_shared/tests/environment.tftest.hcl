@@ -44,8 +44,11 @@ run "a_deploy_path_into_every_environment" {
   command = plan
 
   assert {
-    condition     = output.admin_access_policies == { deployer = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy" }
-    error_message = "The deploy role gets cluster-admin through an access entry."
+    condition = jsonencode(output.access_policies) == jsonencode({
+      break-glass = { namespaces = ["*"], policy = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy" }
+      deployer    = { namespaces = [var.namespace], policy = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminPolicy" }
+    })
+    error_message = "The deploy role administers the platform's namespace only; cluster-admin is the break-glass role's alone."
   }
   assert {
     # A private endpoint (prod) is reached through the SSM bastion; a public one directly.

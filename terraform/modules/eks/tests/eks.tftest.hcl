@@ -198,3 +198,49 @@ run "add_ons_get_their_roles_through_pod_identity" {
     error_message = "Each given service account is bound to its role."
   }
 }
+
+run "the_creator_keeps_no_access_and_cluster_admin_needs_mfa" {
+  command = plan
+
+  variables {
+    access_entries = {
+      deployer = { principal_arn = "arn:aws:iam::111122223333:role/deployer", policy = "AmazonEKSAdminPolicy", namespaces = ["mlops"], kubernetes_groups = ["platform-deployers"] }
+    }
+  }
+
+  assert {
+    condition     = one(aws_eks_cluster.this.access_config).bootstrap_cluster_creator_admin_permissions == false
+    error_message = "Whoever creates the cluster must not stay cluster-admin."
+  }
+  assert {
+    condition = (
+      one(aws_eks_access_policy_association.this["deployer"].access_scope).type == "namespace" &&
+      one(aws_eks_access_policy_association.this["deployer"].access_scope).namespaces == toset(["mlops"]) &&
+      aws_eks_access_entry.this["deployer"].kubernetes_groups == toset(["platform-deployers"])
+    )
+    error_message = "A namespaced entry holds in its namespaces only, with its Kubernetes groups."
+  }
+  assert {
+    condition     = aws_eks_access_policy_association.this["break-glass"].policy_arn == "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy" && one(aws_eks_access_policy_association.this["break-glass"].access_scope).type == "cluster"
+    error_message = "The break-glass role is cluster-admin."
+  }
+  assert {
+    condition = { for c in data.aws_iam_policy_document.break_glass_trust.statement[0].condition : c.variable => join(",", c.values) } == {
+      "aws:MultiFactorAuthPresent" = "true"
+      "aws:MultiFactorAuthAge"     = "3600"
+    } && aws_iam_role.break_glass.max_session_duration == 3600
+    error_message = "The break-glass role is assumed with MFA only, signed in within the hour, for an hour at most."
+  }
+}
+
+run "only_the_break_glass_role_is_cluster_admin" {
+  command = plan
+
+  variables {
+    access_entries = {
+      ci = { principal_arn = "arn:aws:iam::111122223333:role/ci", policy = "AmazonEKSClusterAdminPolicy" }
+    }
+  }
+
+  expect_failures = [var.access_entries]
+}

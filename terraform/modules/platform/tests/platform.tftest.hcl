@@ -39,8 +39,10 @@ run "no_deploy_role_unless_asked_and_a_bastion_only_for_a_private_api" {
   command = plan
 
   assert {
-    condition     = output.deployer_role_arn == null && output.admin_access_policies == {}
-    error_message = "Without var.deploy there is no deploy role and no extra access entry."
+    condition = output.deployer_role_arn == null && jsonencode(output.access_policies) == jsonencode({
+      break-glass = { namespaces = ["*"], policy = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy" }
+    })
+    error_message = "Without var.deploy there is no deploy role; the break-glass role is the only access entry."
   }
 }
 
@@ -48,12 +50,12 @@ run "a_private_api_is_reached_through_the_bastion" {
   command = plan
 
   variables {
-    deploy = { github_repository = "your-org/mlops-platform", environment = "test" }
+    deploy = { github_repository = "your-org/mlops-platform", environment = "test", namespace = "mlops" }
   }
 
   assert {
-    condition     = output.api_route == "ssm-port-forward" && output.admin_access_policies == { deployer = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy" }
-    error_message = "With a private endpoint the deployer tunnels through the bastion, and is cluster-admin."
+    condition     = output.api_route == "ssm-port-forward" && jsonencode(output.access_policies["deployer"]) == jsonencode({ namespaces = ["mlops"], policy = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminPolicy" })
+    error_message = "With a private endpoint the deployer tunnels through the bastion, and administers the platform's namespace only."
   }
 }
 
