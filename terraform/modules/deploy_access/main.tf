@@ -1,8 +1,9 @@
 # How a deploy reaches the cluster: a role that CI assumes through GitHub's OIDC tokens
 # (no stored keys), allowed to push the environment's images to ECR, describe the cluster,
 # and (where the API endpoint is private) open an SSM port forward through a bastion that
-# has no inbound port at all. The eks module gives the role cluster-admin access through an
-# access entry; docs: terraform/README.md, "Deploying to a private cluster".
+# has no inbound port at all. The eks module makes the role admin of the platform's namespace
+# only (an access entry with EKS's namespaced admin policy, and the Kubernetes group of
+# k8s/addons/deployer-access); docs: terraform/README.md, "Deploying to a private cluster".
 
 data "aws_partition" "current" {}
 data "aws_region" "current" {}
