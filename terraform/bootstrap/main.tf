@@ -29,3 +29,15 @@ resource "aws_iam_openid_connect_provider" "github" {
   url            = "https://token.actions.githubusercontent.com"
   client_id_list = ["sts.amazonaws.com"]
 }
+
+# Who did what in the account (every environment, every region), and GuardDuty watching it.
+module "audit" {
+  source = "../modules/audit"
+  count  = var.audit == null ? 0 : 1
+
+  name                     = "${var.project}-audit"
+  retention_days           = var.audit.retention_days
+  data_event_bucket_arns   = var.audit.state_data_events ? [module.state_bucket.arn] : []
+  guardduty                = var.audit.guardduty
+  guardduty_eks_protection = var.audit.guardduty_eks_protection
+}

@@ -45,3 +45,14 @@ variable "github_actions_oidc" {
   type        = bool
   default     = true
 }
+
+variable "audit" {
+  description = "The account's trail and threat detection (modules/audit): log retention in days, whether the trail also records object-level calls on the state bucket (0.10 USD per 100,000 events), GuardDuty and its EKS Protection; null for none (an account whose organisation trail and GuardDuty already cover it)."
+  type = object({
+    retention_days           = optional(number, 365)
+    state_data_events        = optional(bool, false)
+    guardduty                = optional(bool, true)
+    guardduty_eks_protection = optional(bool, true)
+  })
+  default = {}
+}

@@ -148,6 +148,33 @@ def _document(value: str | dict[str, Any]) -> dict[str, Any]:
     return json.loads(value) if isinstance(value, str) else value
 
 
+def _audit_read_back(aws: dict[str, str]) -> None:
+    """bootstrap's audit module as AWS (moto) holds it: a logging, validated multi-region
+    trail into a bucket only it may write, and GuardDuty reading the EKS audit logs."""
+    cloudtrail = _client(aws, "cloudtrail")
+    (trail,) = cloudtrail.describe_trails()["trailList"]
+    assert trail["Name"] == "mlops-audit"
+    assert trail["IsMultiRegionTrail"] and trail["LogFileValidationEnabled"]
+    assert trail["IncludeGlobalServiceEvents"]
+    assert cloudtrail.get_trail_status(Name=trail["Name"])["IsLogging"]
+    policy = json.loads(
+        _client(aws, "s3").get_bucket_policy(Bucket=trail["S3BucketName"])["Policy"]
+    )
+    writes = [
+        s
+        for s in policy["Statement"]
+        if s.get("Principal") == {"Service": "cloudtrail.amazonaws.com"}
+    ]
+    assert len(writes) == 2
+    assert all(s["Condition"]["StringEquals"]["aws:SourceArn"] == trail["TrailARN"] for s in writes)
+    guardduty = _client(aws, "guardduty")
+    (detector,) = guardduty.list_detectors()["DetectorIds"]
+    features = guardduty.get_detector(DetectorId=detector)["Features"]
+    assert {"Name": "EKS_AUDIT_LOGS", "Status": "ENABLED"} in [
+        {"Name": f["Name"], "Status": f["Status"]} for f in features
+    ]
+
+
 def _policies_read_back(state: dict[str, Any], aws: dict[str, str]) -> None:
     """The bucket and repository policies as AWS (moto) holds them after the apply. The
     mock-provider tests cannot see them: there every aws_iam_policy_document renders as "{}"."""
@@ -204,6 +231,11 @@ def test_the_network_module_applies_and_its_flow_log_role_is_least_privilege(
     (assume,) = trust["Statement"]
     assert assume["Effect"] == "Allow" and assume["Action"] == "sts:AssumeRole"
     assert assume["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
+    account = _client(aws, "sts").get_caller_identity()["Account"]
+    assert assume["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": account},
+        "ArnLike": {"aws:SourceArn": f"arn:aws:ec2:eu-west-1:{account}:vpc-flow-log/*"},
+    }
     (inline,) = _instances(state, "aws_iam_role_policy")
     document = iam.get_role_policy(RoleName=role["name"], PolicyName=inline["name"])
     (write,) = _document(document["PolicyDocument"])["Statement"]
@@ -373,6 +405,7 @@ def test_state_lives_in_the_bootstrapped_bucket_and_the_lock_is_exclusive(
     assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     # Its content is verified above; removed, the bucket can serve as a backend under moto.
     _allow_under_moto(aws, STATE_BUCKET)
+    _audit_read_back(aws)
 
     # 2. the dev root keeps its state in the bucket.
     dev = workdir / "envs" / "dev"

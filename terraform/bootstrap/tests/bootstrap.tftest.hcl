@@ -36,3 +36,38 @@ run "an_account_that_has_the_provider_already" {
     error_message = "The provider is optional."
   }
 }
+
+run "an_audit_trail_and_guardduty_by_default" {
+  command = plan
+
+  assert {
+    condition     = length(module.audit) == 1
+    error_message = "The account gets its trail and GuardDuty unless told otherwise."
+  }
+}
+
+run "the_state_buckets_object_calls_on_request" {
+  command = plan
+
+  variables {
+    audit = { state_data_events = true }
+  }
+
+  assert {
+    condition     = length(module.audit) == 1
+    error_message = "The trail is there with the state bucket's data events."
+  }
+}
+
+run "no_audit_where_the_organisation_has_it" {
+  command = plan
+
+  variables {
+    audit = null
+  }
+
+  assert {
+    condition     = length(module.audit) == 0
+    error_message = "audit = null leaves the account's trail and GuardDuty to the organisation."
+  }
+}

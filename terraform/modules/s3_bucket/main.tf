@@ -85,6 +85,21 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
   }
 
   dynamic "rule" {
+    for_each = var.expiration_days == null ? [] : [var.expiration_days]
+
+    content {
+      id     = "expire-current-objects"
+      status = "Enabled"
+
+      filter {}
+
+      expiration {
+        days = rule.value
+      }
+    }
+  }
+
+  dynamic "rule" {
     for_each = var.transition_to_ia_days == null ? [] : [var.transition_to_ia_days]
 
     content {
@@ -108,6 +123,9 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
 }
 
 data "aws_iam_policy_document" "tls_only" {
+  # The caller's statements (a service that writes here, such as CloudTrail) beside this one.
+  source_policy_documents = var.policy_json == null ? [] : [var.policy_json]
+
   statement {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"

@@ -54,3 +54,20 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "expiration_days" {
+  description = "Days after which current objects expire (a log bucket's retention); null keeps them."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.expiration_days == null || try(var.expiration_days >= 1, false)
+    error_message = "expiration_days must be at least 1 (or null)."
+  }
+}
+
+variable "policy_json" {
+  description = "More bucket policy statements (a JSON policy document), merged with the module's TLS-only statement."
+  type        = string
+  default     = null
+}
