@@ -122,6 +122,10 @@ format: setup ## Apply ruff fixes and formatting
 	$(RUN) ruff check --fix .
 	$(RUN) ruff format .
 
+.PHONY: audit-deps
+audit-deps: setup ## Check every locked Python dependency against PyPI's advisory data (pip-audit)
+	UV=$(UV) scripts/audit-deps.sh
+
 .PHONY: typecheck
 typecheck: setup ## mypy (strict) over the kit, the services, the registry and the tooling
 	$(RUN) mypy packages/servicekit/src $(SERVICES:%=services/%/src) registry scaffold hostcluster mutation capacity
