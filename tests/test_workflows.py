@@ -359,3 +359,16 @@ def test_no_run_step_pastes_untrusted_input_into_its_script(path: Path) -> None:
         for step in job["steps"]:
             pasted = re.findall(r"\$\{\{\s*((?:inputs|github\.event)\.[\w.]+)", step.get("run", ""))
             assert pasted == [], f"{path.name}: {step.get('name')}: {pasted}"
+
+
+def test_images_are_pushed_only_from_main_after_ci_passed() -> None:
+    """No manual or branch trigger can push an untested image: the one trigger is CI's
+    completion on main, and the job runs only for a successful run of a push to main."""
+    workflow = _load(REPO / ".github" / "workflows" / "images.yml")
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads `on` as True
+    assert set(triggers) == {"workflow_run"}
+    assert triggers["workflow_run"]["branches"] == ["main"]
+    assert triggers["workflow_run"]["workflows"] == ["CI"]
+    condition = workflow["jobs"]["build-push"]["if"]
+    for part in ("conclusion == 'success'", "event == 'push'", "head_branch == 'main'"):
+        assert part in condition
