@@ -242,22 +242,3 @@ def test_the_secret_grant_check_sees_a_cluster_wide_reader() -> None:
     assert _secret_grants([role, binding]) == {
         ("cluster-wide", "ClusterRoleBinding/b"): "ClusterRole/r"
     }
-
-
-@pytest.mark.parametrize("name", ["kind", "prod", "traefik"])
-def test_every_namespace_the_platform_owns_denies_by_default(name: str) -> None:
-    """Each Namespace a kustomization creates has a policy that selects every pod in it for
-    both directions, so a pod without a policy of its own talks to nothing."""
-    objs = render(name)
-    namespaces = {o["metadata"]["name"] for o in objs if o["kind"] == "Namespace"}
-    assert namespaces
-    denying = {
-        o["metadata"].get("namespace")
-        for o in objs
-        if o["kind"] == "NetworkPolicy"
-        and o["spec"]["podSelector"] == {}
-        and set(o["spec"]["policyTypes"]) == {"Ingress", "Egress"}
-        and not o["spec"].get("ingress")
-        and not o["spec"].get("egress")
-    }
-    assert namespaces <= denying, namespaces - denying
