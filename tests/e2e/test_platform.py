@@ -23,6 +23,7 @@ from tests.e2e.conftest import secret_value
 
 SERVICES = names()
 DEPLOYMENTS = (*SERVICES, "prometheus", "grafana")
+SETTLE_SECONDS = 180
 
 
 def test_every_deployment_is_available(apps: client.AppsV1Api) -> None:
@@ -31,22 +32,41 @@ def test_every_deployment_is_available(apps: client.AppsV1Api) -> None:
     for name in absent & set(DEPLOYMENTS):
         assert name not in present, f"{name} is declared absent (E2E_ABSENT) but deployed"
     for name in (d for d in DEPLOYMENTS if d not in absent):
-        d = apps.read_namespaced_deployment(name, NAMESPACE)
-        wanted = d.spec.replicas or 0
-        assert wanted >= 1, name
-        assert (d.status.available_replicas or 0) == wanted, f"{name}: {d.status}"
-        assert d.status.observed_generation == d.metadata.generation, f"{name} still rolling"
+        # An earlier test's load may have just scaled a service out: its new pod gets the time
+        # a pod needs to start (SETTLE_SECONDS); one that never becomes available fails here.
+        def settled(name: str = name) -> bool:
+            d = apps.read_namespaced_deployment(name, NAMESPACE)
+            return (d.status.available_replicas or 0) == (d.spec.replicas or 0) and (
+                d.status.observed_generation == d.metadata.generation
+            )
+
+        wait_for(settled, SETTLE_SECONDS, f"{name} to have every replica available")
+        assert (apps.read_namespaced_deployment(name, NAMESPACE).spec.replicas or 0) >= 1, name
 
 
 def test_every_pod_is_ready_without_restarts(
     core: client.CoreV1Api, report: dict[str, Any]
 ) -> None:
-    pods = core.list_namespaced_pod(NAMESPACE).items
+    def staying() -> list[Any]:  # pods leaving after a scale-down are not part of the set
+        return [
+            p
+            for p in core.list_namespaced_pod(NAMESPACE).items
+            if not p.metadata.deletion_timestamp
+        ]
+
+    def all_ready() -> bool:
+        return all(
+            next(c for c in p.status.conditions or [] if c.type == "Ready").status == "True"
+            for p in staying()
+            if p.status.conditions
+        )
+
+    # As above: a pod an earlier load added may still be starting.
+    wait_for(all_ready, SETTLE_SECONDS, "every pod to be ready")
+    pods = staying()
     assert pods
     time_to_ready: dict[str, float] = {}
     for pod in pods:
-        if pod.metadata.deletion_timestamp:  # leaving after a scale-down: not part of the set
-            continue
         name = pod.metadata.name
         ready = next(c for c in pod.status.conditions if c.type == "Ready")
         assert ready.status == "True", f"{name} not ready: {ready.message}"
