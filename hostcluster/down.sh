@@ -105,7 +105,7 @@ while read -r kind args; do
       # kube-proxy removes its own chains (iptables, and nftables/ipvs if any were made).
       [[ -x $BIN/kube-proxy ]] && "$BIN/kube-proxy" --cleanup >/dev/null 2>&1 || true ;;
     chain) ! iptables -n -L "$2" >/dev/null 2>&1 || drop_chains iptables filter "$2" ;;
-    leftover-chain) ! "$1" -t "$2" -n -L "$3" >/dev/null 2>&1 || drop_chains "$1" "$2" "$3" ;;
+    table-chain | leftover-chain) ! "$1" -t "$2" -n -L "$3" >/dev/null 2>&1 || drop_chains "$1" "$2" "$3" ;;
     new-path) rm -rf --one-file-system "$1" ;;
     new-table)
       if ! nft list table "$1" "$2" >/dev/null 2>&1; then :

@@ -55,7 +55,8 @@ class Node:
 
     @property
     def apiserver_url(self) -> str:
-        return f"https://127.0.0.1:{self.apiserver_port}"
+        # The API server listens on the node address only (up.sh): pods reach it there.
+        return f"https://{self.ip}:{self.apiserver_port}"
 
 
 def containerd_config(node: Node) -> str:

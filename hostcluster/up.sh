@@ -28,6 +28,9 @@ LOGS=$ROOT/logs
 BIN=$ROOT/bin
 UNDO=$ROOT/undo
 CHAIN=MLOPS-HOSTCLUSTER
+# Every TCP port the cluster's host processes may listen on: etcd, the API server, the
+# kubelet, kube-proxy, the controller manager and scheduler, kube-router's health, NodePorts.
+CLUSTER_PORTS=2379:2381,6443,10248:10259,20244,30000:32767
 
 step_name=starting
 step_log=
@@ -135,7 +138,7 @@ record dir "$RUN"
 # not exist before this cluster, once they hold nothing again. Checked before any iptables call.
 if [[ $(iptables --version) == *nf_tables* ]]; then
   for family in ip ip6; do
-    for table in filter nat mangle; do
+    for table in filter nat mangle raw; do
       grep -qxF "new-table $family $table" "$UNDO" || ! nft list table "$family" "$table" >/dev/null 2>&1 || continue
       record new-table "$family" "$table"
     done
@@ -148,10 +151,46 @@ while read -r _ dir; do
   for binary in "$dir"/*; do ln -sf "$binary" "$BIN/"; done
 done <"$LOGS/build.out"
 
-step "preparing the host: sysctls, mounts, routes and firewall rules (recorded in $UNDO)"
+step "preparing the host: firewall rules, then sysctls, mounts and routes (recorded in $UNDO)"
+# The guard, first: nothing that arrives on an interface other than loopback or the pods'
+# bridge (the node's network, Docker's bridge, a VPN, IPv6) reaches the cluster. It sits in
+# the raw table, before connection tracking and every NAT rule, so no later chain (kube-proxy's
+# DNAT, kube-router's ACCEPTs) can let such a packet through: packets for 127.0.0.0/8 (which
+# route_localnet, set below for loopback NodePorts, would otherwise accept from any
+# interface), for a pod or Service address, or for one of the cluster's ports on this host.
+guard=$CHAIN-GUARD
+if ! iptables -t raw -n -L "$guard" >/dev/null 2>&1; then
+  iptables -t raw -N "$guard"
+  iptables -t raw -A "$guard" -i lo -j RETURN
+  iptables -t raw -A "$guard" -d 127.0.0.0/8 -j DROP
+  iptables -t raw -A "$guard" -i "$BRIDGE" -j RETURN
+  iptables -t raw -A "$guard" -d "$POD_CIDR" -j DROP
+  iptables -t raw -A "$guard" -d "$SERVICE_CIDR" -j DROP
+  iptables -t raw -A "$guard" -p tcp -m multiport --dports "$CLUSTER_PORTS" -m addrtype --dst-type LOCAL -j DROP
+  iptables -t raw -I PREROUTING 1 -j "$guard"
+  record table-chain iptables raw "$guard"
+fi
+if ! ip6tables -t raw -n -L "$guard" >/dev/null 2>&1; then
+  ip6tables -t raw -N "$guard"
+  ip6tables -t raw -A "$guard" -i lo -j RETURN
+  ip6tables -t raw -A "$guard" -p tcp -m multiport --dports "$CLUSTER_PORTS" -m addrtype --dst-type LOCAL -j DROP
+  ip6tables -t raw -I PREROUTING 1 -j "$guard"
+  record table-chain ip6tables raw "$guard"
+fi
+# FORWARD: Docker's DROP policy would drop pod traffic; pods may talk to each other and
+# answer, but never forward off this host.
+if ! iptables -L "$CHAIN-FORWARD" -n >/dev/null 2>&1; then
+  iptables -N "$CHAIN-FORWARD"
+  iptables -A "$CHAIN-FORWARD" -s "$POD_CIDR" ! -o "$BRIDGE" -j REJECT
+  iptables -A "$CHAIN-FORWARD" -s "$POD_CIDR" -j ACCEPT
+  iptables -A "$CHAIN-FORWARD" -d "$POD_CIDR" -j ACCEPT
+  iptables -I FORWARD 1 -j "$CHAIN-FORWARD"
+  record chain FORWARD "$CHAIN-FORWARD"
+fi
 set_sysctl net.ipv4.ip_forward 1
 set_sysctl net.bridge.bridge-nf-call-iptables 1
-# kube-proxy turns this on for NodePorts on 127.0.0.1; recorded so down.sh restores it.
+# kube-proxy turns this on for NodePorts on 127.0.0.1 (after the guard above, which drops
+# what it would let in from other interfaces); recorded so down.sh restores it.
 set_sysctl net.ipv4.conf.all.route_localnet 1
 # "/" has private propagation here; volumes mounted under the kubelet's root must reach the
 # containers (the kubelet checks for a shared mount), so that directory alone becomes shared.
@@ -173,24 +212,6 @@ ip route replace "$SERVICE_CIDR" dev "$SERVICE_LINK"
 ip route replace blackhole "$POD_CIDR"
 record route "blackhole $POD_CIDR"
 record link "$BRIDGE"  # the CNI bridge plugin creates it with the first pod
-# FORWARD: Docker's DROP policy would drop pod traffic; pods may talk to each other and
-# answer, but never forward off this host. INPUT: the API server, the kubelet and
-# kube-router's health port listen on the node address; nothing from the node's network
-# interface may reach them.
-if ! iptables -L "$CHAIN-FORWARD" -n >/dev/null 2>&1; then
-  iptables -N "$CHAIN-FORWARD"
-  iptables -A "$CHAIN-FORWARD" -s "$POD_CIDR" ! -o "$BRIDGE" -j REJECT
-  iptables -A "$CHAIN-FORWARD" -s "$POD_CIDR" -j ACCEPT
-  iptables -A "$CHAIN-FORWARD" -d "$POD_CIDR" -j ACCEPT
-  iptables -I FORWARD 1 -j "$CHAIN-FORWARD"
-  record chain FORWARD "$CHAIN-FORWARD"
-fi
-if ! iptables -L "$CHAIN-INPUT" -n >/dev/null 2>&1; then
-  iptables -N "$CHAIN-INPUT"
-  iptables -A "$CHAIN-INPUT" -i "$NODE_IFACE" -p tcp -m multiport --dports 6443,10250,20244 -j DROP
-  iptables -I INPUT 1 -j "$CHAIN-INPUT"
-  record chain INPUT "$CHAIN-INPUT"
-fi
 record kube-proxy-rules
 # Chains the kubelet and the CNI firewall plugin make and never remove: down.sh removes those
 # that did not exist before this cluster (another Kubernetes on the host keeps its own).
@@ -279,8 +300,11 @@ start etcd "$BIN/etcd" --name hostcluster --data-dir "$ROOT/etcd" \
   --trusted-ca-file "$pki/ca.crt" --client-cert-auth
 wait_up etcd 60 "etcd to be healthy" curl -fs http://127.0.0.1:2381/health
 
-step "starting kube-apiserver (https://127.0.0.1:6443, advertised at $NODE_IP)" "$LOGS/kube-apiserver.log"
-start kube-apiserver "$BIN/kube-apiserver" --advertise-address "$NODE_IP" --bind-address 0.0.0.0 \
+# On the node address alone (pods reach it there through the kubernetes Service), and only
+# with a client certificate or token: no anonymous requests, health checks included.
+step "starting kube-apiserver (https://$NODE_IP:6443)" "$LOGS/kube-apiserver.log"
+start kube-apiserver "$BIN/kube-apiserver" --advertise-address "$NODE_IP" --bind-address "$NODE_IP" \
+  --anonymous-auth=false \
   --secure-port 6443 --etcd-servers https://127.0.0.1:2379 --etcd-cafile "$pki/ca.crt" \
   --etcd-certfile "$pki/apiserver-etcd-client.crt" --etcd-keyfile "$pki/apiserver-etcd-client.key" \
   --service-cluster-ip-range "$SERVICE_CIDR" --tls-cert-file "$pki/apiserver.crt" \
@@ -402,6 +426,9 @@ E2E_CA_BUNDLE=$ROOT/edge-tls/ca.crt
 E2E_REQUIRED=1
 E2E_ABSENT=grafana
 E2E_REPORT=$PWD/$STATE_DIR/e2e-report.json
+E2E_HOST_RUN=$RUN
+E2E_HOST_POD_CIDR=$POD_CIDR
+E2E_HOST_SERVICE_CIDR=$SERVICE_CIDR
 ENV
 
 step "ready"

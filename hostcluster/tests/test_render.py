@@ -87,7 +87,7 @@ def test_every_kubeconfig_embeds_its_clients_certificate(tmp_path: Path) -> None
         (user,) = config["users"]
         embedded = base64.b64decode(user["user"]["client-certificate-data"])
         assert embedded == (node.pki / f"{cert}.crt").read_bytes()
-        assert config["clusters"][0]["cluster"]["server"] == "https://127.0.0.1:6443"
+        assert config["clusters"][0]["cluster"]["server"] == f"https://{node.ip}:6443"
 
 
 def test_each_claim_gets_a_local_volume_bound_to_it(tmp_path: Path) -> None:
