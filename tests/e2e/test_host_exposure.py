@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from kubernetes import client
 
@@ -192,3 +193,17 @@ def test_nothing_of_the_cluster_answers_from_another_interface(
     assert not by_outcome.get("unroutable"), f"the probe's routes miss: {by_outcome['unroutable']}"
     assert not by_outcome.get("refused"), f"refused, not dropped: {by_outcome['refused']}"
     assert len(by_outcome["silent"]) == len(probes)
+
+
+def test_the_api_server_and_the_kubelet_refuse_anonymous_requests(
+    api_client: client.ApiClient,
+) -> None:
+    _env("E2E_HOST_RUN")
+    server = httpx.URL(api_client.configuration.host)
+    # The cluster's CA, which signs both serving certificates; no client certificate.
+    with httpx.Client(verify=api_client.configuration.ssl_ca_cert, trust_env=False) as anonymous:
+        answers = {
+            f"{path} on port {port}": anonymous.get(f"https://{server.host}:{port}{path}")
+            for port, path in [(6443, "/readyz"), (6443, "/version"), (10250, "/pods")]
+        }
+    assert {what: a.status_code for what, a in answers.items()} == dict.fromkeys(answers, 401)
