@@ -5,6 +5,8 @@
 #   IMAGE_PREFIX  repository prefix (default: [platform] image_prefix of services.toml)
 #   MODEL_DIR     trained models to bake in (default: models; run `make train` first)
 #   SOURCE        repository URL for the org.opencontainers.image.source label (optional)
+#   SBOM_DIR      where each image's CycloneDX SBOM goes, as <service>.cdx.json (default:
+#                 reports/sbom; sbom/README.md)
 #   BASE_IMAGE    base image; default: the Dockerfile's pinned public image (its `AS base` line) when it can be
 #                 pulled, else a local Debian base (scripts/make-local-base.sh) with wheels
 #                 downloaded on the host, so that `docker build` needs no network.
@@ -17,6 +19,8 @@ revision=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 TAG=${TAG:-${revision/unknown/dev}}
 IMAGE_PREFIX=${IMAGE_PREFIX:-$(python3 -m registry platform image_prefix)}
 MODEL_DIR=${MODEL_DIR:-models}
+SBOM_DIR=${SBOM_DIR:-reports/sbom}
+SBOM_PYTHON=.venv/bin/python  # the project's venv: the pinned cyclonedx-py (uv.lock)
 PUBLIC_BASE=$(sed -n 's/^FROM \(.*\) AS base$/\1/p' docker/Dockerfile)
 # Bump the suffix when scripts/make-local-base.sh changes: an existing base is reused.
 LOCAL_BASE=mlops-local-base:bookworm-2
@@ -36,6 +40,7 @@ find_pip() {
   fail "pip is needed to download wheels for the offline build (run 'make setup')"
 }
 
+[[ -x ${SBOM_PYTHON%/*}/cyclonedx-py ]] || fail "no cyclonedx-py in ${SBOM_PYTHON%/*} for the images' SBOMs (run 'make setup')"
 docker info >/dev/null 2>&1 || fail "no Docker engine reachable (start dockerd or Docker Desktop)"
 for s in "${services[@]}"; do
   for f in model.npz metadata.json MODEL_CARD.md; do
@@ -94,4 +99,5 @@ for s in "${services[@]}"; do
     -t "$image" "$context" >/dev/null
   size=$(docker image inspect -f '{{.Size}}' "$image" | awk '{printf "%.0f MB", $1/1e6}')
   printf '    %s  %s\n' "$image" "$size"
+  "$SBOM_PYTHON" -m sbom.image "$image" "$SBOM_DIR/$s.cdx.json" || fail "no SBOM for $image (above)"
 done

@@ -40,13 +40,24 @@ def docker_client() -> docker.DockerClient:
 
 
 @pytest.fixture(scope="session")
+def sboms(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the image build writes each image's SBOM (<service>.cdx.json)."""
+    return tmp_path_factory.mktemp("sbom")
+
+
+@pytest.fixture(scope="session")
 def images(
-    docker_client: docker.DockerClient, trained_models: dict[str, Trained]
+    docker_client: docker.DockerClient, trained_models: dict[str, Trained], sboms: Path
 ) -> Iterator[dict[str, str]]:
     """The three service images, built by the project's own script around the test models."""
     tag = f"it-{uuid.uuid4().hex[:8]}"
     model_dir = next(iter(trained_models.values())).model_path.parent.parent
-    env = os.environ | {"TAG": tag, "MODEL_DIR": str(model_dir), "IMAGE_PREFIX": "mlops-test"}
+    env = os.environ | {
+        "TAG": tag,
+        "MODEL_DIR": str(model_dir),
+        "IMAGE_PREFIX": "mlops-test",
+        "SBOM_DIR": str(sboms),
+    }
     done = subprocess.run(
         [str(REPO / "scripts/build-images.sh")],
         env=env,

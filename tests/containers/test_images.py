@@ -1,10 +1,12 @@
 """Each service image, run as a container: healthy, ready, correct, observable, hardened."""
 
 import json
+import re
 import signal
 import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import numpy as np
@@ -150,6 +152,7 @@ def test_image_carries_oci_labels_and_a_healthcheck(
 
 
 # A node pulls and starts a new pod faster the smaller its image: the budget for one service.
+REPO = Path(__file__).resolve().parents[2]
 IMAGE_BUDGET_BYTES = 200 * 10**6
 TRAINING_LIBRARIES = ("sklearn", "scipy", "pandas", "joblib", "mlflow", "matplotlib")
 
@@ -186,3 +189,42 @@ def test_without_keys_an_image_refuses_to_serve_with_one_line(
     assert failed.value.exit_status == 2
     stderr = failed.value.stderr.decode() if failed.value.stderr else ""
     assert stderr.splitlines()[-1].startswith("error: AUTH=keys and no key: set API_KEYS_FILE")
+
+
+def test_each_image_has_an_sbom_of_every_python_package_it_holds(
+    images: dict[str, str], sboms: Path, docker_client: docker.DockerClient
+) -> None:
+    """The build's CycloneDX SBOM names the image and lists every distribution the image's
+    Python has, at its version: those of the lock's runtime requirements, and nothing else."""
+    listing = (
+        "import importlib.metadata as m, json; "
+        "print(json.dumps(sorted([d.metadata['Name'], d.version] for d in m.distributions())))"
+    )
+    for name, tag in images.items():
+        bom = json.loads((sboms / f"{name}.cdx.json").read_text())
+        assert bom["specVersion"] == "1.6"
+        subject = bom["metadata"]["component"]
+        assert (subject["type"], f"{subject['name']}:{subject['version']}") == ("container", tag)
+        output = docker_client.containers.run(
+            tag, entrypoint=["python3", "-c", listing], remove=True, network_mode="none"
+        )
+        held = {(canonical(n), v) for n, v in json.loads(output)}
+        listed = {(canonical(c["name"]), c["version"]) for c in bom["components"]}
+        assert listed == held, name
+        assert {f"pkg:pypi/{n}@{v}" for n, v in held} == {c["purl"] for c in bom["components"]}
+        assert listed == runtime_requirements(), name
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def runtime_requirements() -> set[tuple[str, str]]:
+    """(name, version) of each pin in docker/requirements-runtime.txt for the images' Python
+    (3.11: a pin marked for 3.12 and later is another interpreter's)."""
+    pins = set()
+    text = (REPO / "docker" / "requirements-runtime.txt").read_text()
+    for name, version, marker in re.findall(r"^([\w.-]+)==([\w.]+)( ;[^\\]*)?", text, re.M):
+        if ">= '3.12'" not in marker:
+            pins.add((canonical(name), version))
+    return pins

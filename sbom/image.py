@@ -1,0 +1,102 @@
+"""`python -m sbom.image IMAGE OUT.cdx.json`: the CycloneDX 1.6 SBOM (JSON) of every Python
+distribution installed in a built image, made by the pinned cyclonedx-py from the image's own
+package metadata (sbom/collect.py, run in the image with no network), with the image as its
+subject. Exit 2 with one line when the image cannot be read or the result is not valid."""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
+
+COLLECTOR = Path(__file__).with_name("collect.py")
+CYCLONEDX_PY = Path(sys.executable).with_name("cyclonedx-py")
+
+
+class SbomError(Exception):
+    """What went wrong, in one line."""
+
+
+def collect_from_image(image: str) -> bytes:
+    """The tar that sbom/collect.py writes, run by the image's python3."""
+    inspect = ["docker", "image", "inspect", "--format", "{{.Id}}", image]
+    try:
+        found = subprocess.run(inspect, capture_output=True, check=False).returncode == 0
+    except FileNotFoundError:
+        raise SbomError("no docker command on PATH: the image is read by running it") from None
+    if not found:
+        raise SbomError(f"no image {image} in the local Docker engine (build it first)")
+    command = ["docker", "run", "--rm", "-i", "--network", "none", "--entrypoint", "python3"]
+    done = subprocess.run(
+        [*command, image, "-"], input=COLLECTOR.read_bytes(), capture_output=True, check=False
+    )
+    if done.returncode != 0:
+        lines = done.stderr.decode(errors="replace").strip().splitlines() or ["no output"]
+        raise SbomError(f"cannot list the Python packages of {image}: {lines[-1]}")
+    return done.stdout
+
+
+def bom_from_metadata(metadata: bytes, subject: dict[str, str]) -> dict[str, Any]:
+    """cyclonedx-py's SBOM of the distributions in `metadata` (collect.py's tar), with
+    `subject` as the component it describes; checked against the CycloneDX 1.6 schema."""
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(scratch)
+        with tarfile.open(fileobj=BytesIO(metadata)) as tar:
+            tar.extractall(work, filter="data")
+        paths = [str(work / "root") + p for p in json.loads((work / "syspath.json").read_text())]
+        # cyclonedx-py asks the interpreter it is given for its sys.path, then reads the
+        # metadata there itself: a stand-in answers with the image's path, moved under `work`.
+        stand_in = work / "python"
+        stand_in.write_text(f"#!/bin/sh\ncat <<'PATHS'\n{json.dumps(paths)}\nPATHS\n")
+        stand_in.chmod(0o700)
+        out = work / "bom.json"
+        options = ["--sv", "1.6", "--of", "JSON", "--output-reproducible", "--no-validate"]
+        command = [str(CYCLONEDX_PY), "environment", *options, "-o", str(out), str(stand_in)]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise SbomError(f"cyclonedx-py failed: {done.stderr.strip().splitlines()[-1:]}")
+        bom: dict[str, Any] = json.loads(out.read_text())
+    if not bom.get("components"):
+        raise SbomError("no Python package found: the image's interpreter lists none")
+    bom.setdefault("metadata", {})["component"] = {"bom-ref": "subject", **subject}
+    error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(json.dumps(bom))
+    if error is not None:
+        raise SbomError(f"the SBOM is not valid CycloneDX 1.6: {error}")
+    return bom
+
+
+def image_subject(image: str) -> dict[str, str]:
+    name, _, tag = image.rpartition(":")
+    if not name or "/" in tag:  # no tag: the colon was a registry's port
+        name, tag = image, "latest"
+    return {"type": "container", "name": name, "version": tag}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sbom.image", description=__doc__)
+    parser.add_argument("image")
+    parser.add_argument("out", type=Path)
+    args = parser.parse_args(argv)
+    try:
+        bom = bom_from_metadata(collect_from_image(args.image), image_subject(args.image))
+    except SbomError as exc:
+        print(f"sbom: {exc}", file=sys.stderr)
+        return 2
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    partial = args.out.with_name(f".{args.out.name}.{os.getpid()}")
+    partial.write_text(json.dumps(bom, indent=2, sort_keys=True) + "\n")
+    partial.replace(args.out)  # never a half-written SBOM under the final name
+    print(f"    SBOM {args.out}: {len(bom['components'])} Python packages")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
