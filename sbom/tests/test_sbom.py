@@ -16,7 +16,7 @@ import pytest
 from sbom.collect import METADATA_SUFFIXES
 from sbom.image import COLLECTOR, SbomError, bom_from_metadata, image_subject, main
 
-SUBJECT = {"type": "container", "name": "mlops/bankchurn", "version": "abc123"}
+SUBJECT = {"type": "container", "name": "acme/churn", "version": "abc123"}
 
 
 def canonical(name: str) -> str:
@@ -67,7 +67,7 @@ def test_no_package_at_all_is_an_error_not_an_empty_sbom(tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("image", "name", "version"),
     [
-        ("mlops/bankchurn:sha-1", "mlops/bankchurn", "sha-1"),
+        ("acme/churn:sha-1", "acme/churn", "sha-1"),
         ("registry:5000/team/api:v2", "registry:5000/team/api", "v2"),
         ("registry:5000/team/api", "registry:5000/team/api", "latest"),
     ],
@@ -80,7 +80,7 @@ def test_an_image_that_cannot_be_read_exits_2_with_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # no docker at all: as on a host without one
-    assert main(["mlops/none:1", str(tmp_path / "out.json")]) == 2
+    assert main(["acme/none:1", str(tmp_path / "out.json")]) == 2
     assert not (tmp_path / "out.json").exists()
     out = capsys.readouterr()
     assert out.out == ""
