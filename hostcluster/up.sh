@@ -382,7 +382,9 @@ k -n traefik rollout status deployment/traefik --timeout=180s >>"$LOGS/deploy.lo
 step "applying the platform (k8s/overlays/hostcluster, images $tag)" "$LOGS/deploy.log"
 k create namespace "$NAMESPACE" --dry-run=client -o yaml | k apply -f - >>"$LOGS/deploy.log"
 scripts/cluster-keys.sh "$NAMESPACE" "$BIN/kubectl" --kubeconfig "$ROOT/kubeconfig/admin.conf"
-scripts/kind/overlay.sh "$tag" "$STATE_DIR/overlay" k8s/overlays/hostcluster
+# Prometheus may reach the API server at its own addresses only (k8s/base/network-policies.yaml).
+apiserver=$(scripts/kind/apiserver-addresses.sh "$BIN/kubectl" --kubeconfig "$ROOT/kubeconfig/admin.conf")
+APISERVER_ADDRESSES=$apiserver scripts/kind/overlay.sh "$tag" "$STATE_DIR/overlay" k8s/overlays/hostcluster
 k apply -f - >>"$LOGS/deploy.log" <<'YAML'
 # The claims' class: volumes are local directories, made by up.sh for each claim (below).
 apiVersion: storage.k8s.io/v1

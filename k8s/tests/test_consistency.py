@@ -1,11 +1,13 @@
 """Cross-file checks on the rendered overlays: every name, label, port and path lines up."""
 
+import ipaddress
 import os
 import re
 import shutil
 import subprocess
 from typing import Any
 
+import hcl2
 import pytest
 import yaml
 
@@ -484,6 +486,57 @@ def test_kind_up_overlay_deploys_the_tag_it_built() -> None:
     assert {f"{PLATFORM.image_prefix}/{s}:kind-0123abcd" for s in SERVICES} <= images
     assert render("kind") != objs  # only the tags differ...
     assert len(render("kind")) == len(objs)  # ...not the objects
+
+
+def _api_server_blocks(objs: list[dict[str, Any]]) -> list[str]:
+    policy = one(objs, "NetworkPolicy", "prometheus-egress")
+    peers = [peer for rule in policy["spec"]["egress"] for peer in rule["to"]]
+    return [peer["ipBlock"]["cidr"] for peer in peers if "ipBlock" in peer]
+
+
+def test_kind_up_overlay_lets_prometheus_reach_the_api_server_addresses_it_is_given() -> None:
+    target = REPO / ".kind" / f"pytest-overlay-api-{os.getpid()}"
+    env = os.environ | {"APISERVER_ADDRESSES": "10.96.0.1 172.18.0.2"}
+    try:
+        subprocess.run([REPO / "scripts" / "kind" / "overlay.sh", "t", target], check=True, env=env)
+        objs = render_dir(target)
+    finally:
+        shutil.rmtree(target, ignore_errors=True)
+    assert _api_server_blocks(objs) == ["10.96.0.1/32", "172.18.0.2/32"]
+    # Without addresses the base's placeholder stays: it matches no host at all.
+    assert _api_server_blocks(render("kind")) == ["255.255.255.255/32"]
+
+
+def test_kind_up_overlay_rejects_an_api_server_address_that_is_not_ipv4() -> None:
+    done = subprocess.run(
+        [REPO / "scripts" / "kind" / "overlay.sh", "t", "/nonexistent"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=os.environ | {"APISERVER_ADDRESSES": "10.96.0.1 0.0.0.0/0"},
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "overlay.sh: APISERVER_ADDRESSES: '0.0.0.0/0' is not an IPv4 address"
+    )
+
+
+def test_prod_lets_prometheus_reach_the_eks_api_server_in_its_own_vpc_only() -> None:
+    network = hcl2.loads((REPO / "terraform/envs/prod/terraform.tfvars").read_text())["network"]
+    vpc = ipaddress.ip_network(network["cidr_block"].strip('"'))  # python-hcl2 keeps quotes
+    # EKS's service range when Terraform sets none: 172.20.0.0/16 for a VPC in 10.0.0.0/8.
+    assert vpc.subnet_of(ipaddress.ip_network("10.0.0.0/8"))
+    assert _api_server_blocks(render("prod")) == ["172.20.0.1/32", str(vpc)]
+
+
+def test_no_network_policy_of_any_overlay_opens_egress_to_the_internet() -> None:
+    for overlay in (*APP_OVERLAYS, "hostcluster"):
+        for policy in (o for o in render(overlay) if o["kind"] == "NetworkPolicy"):
+            for rule in policy["spec"].get("egress", []):
+                for peer in rule.get("to", []):
+                    if "ipBlock" in peer:
+                        block = ipaddress.ip_network(peer["ipBlock"]["cidr"])
+                        assert block.is_private or block.prefixlen == 32, (overlay, policy)
 
 
 def test_kind_up_overlay_rejects_a_bad_tag() -> None:

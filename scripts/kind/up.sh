@@ -156,7 +156,9 @@ fi
 scripts/cluster-keys.sh "$NAMESPACE" kubectl --context "$CONTEXT"
 
 step "applying the kind overlay"
-scripts/kind/overlay.sh "$tag" "$STATE_DIR/overlay"
+# Prometheus may reach the API server at its own addresses only (k8s/base/network-policies.yaml).
+apiserver=$(scripts/kind/apiserver-addresses.sh kubectl --context "$CONTEXT")
+APISERVER_ADDRESSES=$apiserver scripts/kind/overlay.sh "$tag" "$STATE_DIR/overlay"
 k apply -k "$STATE_DIR/overlay"
 
 # `rollout status` returns once the new pods are available (Ready), so pods of an earlier

@@ -13,6 +13,7 @@ import ipaddress
 import json
 import os
 import re
+import ssl
 import subprocess
 import sys
 import time
@@ -201,7 +202,8 @@ def test_the_api_server_and_the_kubelet_refuse_anonymous_requests(
     _env("E2E_HOST_RUN")
     server = httpx.URL(api_client.configuration.host)
     # The cluster's CA, which signs both serving certificates; no client certificate.
-    with httpx.Client(verify=api_client.configuration.ssl_ca_cert, trust_env=False) as anonymous:
+    cluster_ca = ssl.create_default_context(cafile=api_client.configuration.ssl_ca_cert)
+    with httpx.Client(verify=cluster_ca, trust_env=False) as anonymous:
         answers = {
             f"{path} on port {port}": anonymous.get(f"https://{server.host}:{port}{path}")
             for port, path in [(6443, "/readyz"), (6443, "/version"), (10250, "/pods")]
