@@ -507,17 +507,22 @@ def test_kind_up_overlay_lets_prometheus_reach_the_api_server_addresses_it_is_gi
     assert _api_server_blocks(render("kind")) == ["255.255.255.255/32"]
 
 
-def test_kind_up_overlay_rejects_an_api_server_address_that_is_not_ipv4() -> None:
+def _overlay_sh_refusal(tag: str, **env: str) -> tuple[int, str]:
+    """overlay.sh's exit code and stderr for arguments it must refuse before writing."""
     done = subprocess.run(
-        [REPO / "scripts" / "kind" / "overlay.sh", "t", "/nonexistent"],
+        [REPO / "scripts" / "kind" / "overlay.sh", tag, "/nonexistent"],
         capture_output=True,
         text=True,
         check=False,
-        env=os.environ | {"APISERVER_ADDRESSES": "10.96.0.1 0.0.0.0/0"},
+        env=os.environ | env,
     )
-    assert done.returncode == 2
-    assert done.stderr.strip() == (
-        "overlay.sh: APISERVER_ADDRESSES: '0.0.0.0/0' is not an IPv4 address"
+    return done.returncode, done.stderr.strip()
+
+
+def test_kind_up_overlay_rejects_an_api_server_address_that_is_not_ipv4() -> None:
+    assert _overlay_sh_refusal("t", APISERVER_ADDRESSES="10.96.0.1 0.0.0.0/0") == (
+        2,
+        "overlay.sh: APISERVER_ADDRESSES: '0.0.0.0/0' is not an IPv4 address",
     )
 
 
@@ -540,14 +545,7 @@ def test_no_network_policy_of_any_overlay_opens_egress_to_the_internet() -> None
 
 
 def test_kind_up_overlay_rejects_a_bad_tag() -> None:
-    done = subprocess.run(
-        [REPO / "scripts" / "kind" / "overlay.sh", "bad tag!", "/nonexistent"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 2
-    assert done.stderr.strip() == "overlay.sh: invalid image tag 'bad tag!'"
+    assert _overlay_sh_refusal("bad tag!") == (2, "overlay.sh: invalid image tag 'bad tag!'")
 
 
 def _seconds(duration: str) -> float:
