@@ -128,7 +128,7 @@ audit-deps: setup ## Check every locked Python dependency against PyPI's advisor
 
 .PHONY: typecheck
 typecheck: setup ## mypy (strict) over the kit, the services, the registry and the tooling
-	$(RUN) mypy packages/servicekit/src $(SERVICES:%=services/%/src) registry scaffold hostcluster mutation capacity sbom
+	$(RUN) mypy packages/servicekit/src $(SERVICES:%=services/%/src) registry scaffold hostcluster mutation capacity supplychain
 
 .PHONY: test-tools
 test-tools: ## Install and start promtool, Docker, debootstrap for the tests (root+apt; else say what is missing)

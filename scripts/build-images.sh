@@ -6,7 +6,7 @@
 #   MODEL_DIR     trained models to bake in (default: models; run `make train` first)
 #   SOURCE        repository URL for the org.opencontainers.image.source label (optional)
 #   SBOM_DIR      where each image's CycloneDX SBOM goes, as <service>.cdx.json (default:
-#                 reports/sbom; sbom/README.md)
+#                 reports/sbom; supplychain/README.md)
 #   BASE_IMAGE    base image; default: the Dockerfile's pinned public image (its `AS base` line) when it can be
 #                 pulled, else a local Debian base (scripts/make-local-base.sh) with wheels
 #                 downloaded on the host, so that `docker build` needs no network.
@@ -99,5 +99,5 @@ for s in "${services[@]}"; do
     -t "$image" "$context" >/dev/null
   size=$(docker image inspect -f '{{.Size}}' "$image" | awk '{printf "%.0f MB", $1/1e6}')
   printf '    %s  %s\n' "$image" "$size"
-  "$SBOM_PYTHON" -m sbom.image "$image" "$SBOM_DIR/$s.cdx.json" || fail "no SBOM for $image (above)"
+  "$SBOM_PYTHON" -m supplychain.sbom "$image" "$SBOM_DIR/$s.cdx.json" || fail "no SBOM for $image (above)"
 done

@@ -84,17 +84,38 @@ def test_workflow_is_hardened(path: Path) -> None:
     for name, job in workflow["jobs"].items():
         assert 0 < job["timeout-minutes"] <= 60, name
         extra = job.get("permissions", {})
-        assert set(extra.items()) - {("contents", "read"), ("packages", "write")} == set(), name
+        allowed = {("contents", "read"), ("packages", "write"), ("id-token", "write")}
+        assert set(extra.items()) - allowed == set(), name
     for line in path.read_text().splitlines():
         if re.match(r"^\s*(?:-\s+)?uses:", line):
             assert PINNED_USES.match(line), f"{path.name}: not pinned by SHA with a version: {line}"
 
 
-def test_only_the_image_push_may_write_packages() -> None:
+def test_only_the_image_push_may_write_packages_or_sign() -> None:
     for path in WORKFLOWS:
         for job in _load(path)["jobs"].values():
-            if job.get("permissions", {}).get("packages") == "write":
+            granted = job.get("permissions", {})
+            if "write" in (granted.get("packages"), granted.get("id-token")):
                 assert path.name == "images.yml"
+
+
+def test_pushed_images_are_signed_attested_and_verified_as_this_workflow_on_main() -> None:
+    (job,) = _load(REPO / ".github/workflows/images.yml")["jobs"].values()
+    names = [s.get("name", "") for s in job["steps"]]
+    push = names.index("Push, refusing to overwrite an existing tag (and stopping when unsure)")
+    sign = names.index("Sign, attest SBOM and provenance, verify")
+    assert push < sign, "a digest exists only once the registry has the image"
+    step = job["steps"][sign]
+    assert "scripts/sign-images.sh" in step["run"]
+    assert "SIGN_KEY" not in step.get("env", {}), "keyless in GitHub: no key to leak"
+    # The signer verified is this workflow file, on the branch the job runs for (main).
+    assert step["env"]["VERIFY_IDENTITY"] == "${{ github.server_url }}/${{ github.workflow_ref }}"
+    script = (REPO / "scripts/sign-images.sh").read_text()
+    for command in ("sign --yes", "attest --yes", "verify", "verify-attestation"):
+        assert f'"$COSIGN" {command}' in script
+    assert "--certificate-oidc-issuer https://token.actions.githubusercontent.com" in script
+    install = job["steps"][names.index("Install cosign")]["run"]
+    assert re.search(r"cosign/v\d+/cmd/cosign@v\d+\.\d+\.\d+\n", install), "a pinned version"
 
 
 def _commands(workflow: dict[str, Any]) -> list[str]:

@@ -1,6 +1,6 @@
-"""`python -m sbom.image IMAGE OUT.cdx.json`: the CycloneDX 1.6 SBOM (JSON) of every Python
+"""`python -m supplychain.sbom IMAGE OUT.cdx.json`: the CycloneDX 1.6 SBOM (JSON) of every Python
 distribution installed in a built image, made by the pinned cyclonedx-py from the image's own
-package metadata (sbom/collect.py, run in the image with no network), with the image as its
+package metadata (supplychain/collect.py, run in the image with no network), with the image as its
 subject. Exit 2 with one line when the image cannot be read or the result is not valid."""
 
 import argparse
@@ -26,7 +26,7 @@ class SbomError(Exception):
 
 
 def collect_from_image(image: str) -> bytes:
-    """The tar that sbom/collect.py writes, run by the image's python3."""
+    """The tar that supplychain/collect.py writes, run by the image's python3."""
     inspect = ["docker", "image", "inspect", "--format", "{{.Id}}", image]
     try:
         found = subprocess.run(inspect, capture_output=True, check=False).returncode == 0
@@ -81,7 +81,7 @@ def image_subject(image: str) -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sbom.image", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m supplychain.sbom", description=__doc__)
     parser.add_argument("image")
     parser.add_argument("out", type=Path)
     args = parser.parse_args(argv)

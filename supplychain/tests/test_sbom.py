@@ -1,4 +1,4 @@
-"""sbom/collect.py and sbom/image.py without Docker: the collector run by this venv's own
+"""supplychain/collect.py and supplychain/sbom.py without Docker: the collector run by this
 interpreter, and the pinned cyclonedx-py reading what it collected (tests/containers runs both
 on the built images)."""
 
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from sbom.collect import METADATA_SUFFIXES
-from sbom.image import COLLECTOR, SbomError, bom_from_metadata, image_subject, main
+from supplychain.collect import METADATA_SUFFIXES
+from supplychain.sbom import COLLECTOR, SbomError, bom_from_metadata, image_subject, main
 
 SUBJECT = {"type": "container", "name": "acme/churn", "version": "abc123"}
 

@@ -2,7 +2,7 @@
 a tar of the metadata directory (`*.dist-info`, `*.egg-info`) of every Python distribution on
 that interpreter's path, and on the path of the interpreter a venv is made from (its packages
 are in the image even where the venv cannot import them), with `syspath.json`, the directories
-in order. `python -m sbom.image` reads it; nothing else of the image leaves it."""
+in order. `python -m supplychain.sbom` reads it; nothing else of the image leaves it."""
 
 import io
 import json
