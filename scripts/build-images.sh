@@ -20,7 +20,8 @@ TAG=${TAG:-${revision/unknown/dev}}
 IMAGE_PREFIX=${IMAGE_PREFIX:-$(python3 -m registry platform image_prefix)}
 MODEL_DIR=${MODEL_DIR:-models}
 SBOM_DIR=${SBOM_DIR:-reports/sbom}
-SBOM_PYTHON=.venv/bin/python  # the project's venv: the pinned cyclonedx-py (uv.lock)
+# A Python with the pinned cyclonedx-bom (uv.lock): the project's venv unless told otherwise.
+SBOM_PYTHON=${SBOM_PYTHON:-.venv/bin/python}
 PUBLIC_BASE=$(sed -n 's/^FROM \(.*\) AS base$/\1/p' docker/Dockerfile)
 # Bump the suffix when scripts/make-local-base.sh changes: an existing base is reused.
 LOCAL_BASE=mlops-local-base:bookworm-2
@@ -90,6 +91,9 @@ find "$context" -name __pycache__ -prune -exec rm -rf {} +
 # SOURCE (the repository URL) labels the images; CI sets it, the Dockerfile has a placeholder.
 source_arg=()
 [[ -z ${SOURCE:-} ]] || source_arg=(--build-arg SOURCE="$SOURCE")
+# The base by digest where a registry gave it one, else by its local image ID: for the SBOMs.
+base_ref=$(docker image inspect --format '{{index .RepoDigests 0}}' "$BASE_IMAGE" 2>/dev/null || true)
+[[ -n $base_ref ]] || base_ref="$BASE_IMAGE (local, image id $(docker image inspect --format '{{.Id}}' "$BASE_IMAGE"))"
 for s in "${services[@]}"; do
   image="$IMAGE_PREFIX/$s:$TAG"
   step "building $image on $BASE_IMAGE"
@@ -99,5 +103,6 @@ for s in "${services[@]}"; do
     -t "$image" "$context" >/dev/null
   size=$(docker image inspect -f '{{.Size}}' "$image" | awk '{printf "%.0f MB", $1/1e6}')
   printf '    %s  %s\n' "$image" "$size"
-  "$SBOM_PYTHON" -m supplychain.sbom "$image" "$SBOM_DIR/$s.cdx.json" || fail "no SBOM for $image (above)"
+  "$SBOM_PYTHON" -m supplychain.sbom "$image" "$SBOM_DIR/$s.cdx.json" --base-image "$base_ref" \
+    || fail "no SBOM for $image (above)"
 done

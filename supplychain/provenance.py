@@ -1,9 +1,11 @@
-"""`python -m supplychain.provenance --service S --commit SHA [--model-dir DIR] [--base-image B]`:
+"""`python -m supplychain.provenance --service S --commit SHA --sbom FILE [--model-dir DIR]`:
 the SLSA v1 provenance predicate of one service image built by the images workflow, printed as
 JSON for `cosign attest --type slsaprovenance1` (scripts/sign-images.sh), which binds it to the
 image's digest. It records what made the image: the workflow run (from GitHub's variables),
-the commit, and the inputs by sha256 (the lock, the runtime requirements, the Dockerfile, and
-the model files baked in). Exit 2 with one line when a GitHub variable or an input is missing."""
+the commit, the inputs by sha256 (the lock, the runtime requirements, the Dockerfile, the
+model files baked in), and the base image as the image's SBOM names it. Standard library only:
+the signing job runs it on the runner's python3. Exit 2 with one line when a GitHub variable
+or an input is missing."""
 
 import argparse
 import hashlib
@@ -27,6 +29,8 @@ GITHUB_VARIABLES = (
 )
 BUILD_INPUTS = ("uv.lock", "docker/requirements-runtime.txt", "docker/Dockerfile")
 MODEL_FILES = ("model.npz", "metadata.json", "MODEL_CARD.md")
+# Where supplychain/sbom.py records the base image in the SBOM's subject (the OCI annotation).
+BASE_IMAGE_PROPERTY = "org.opencontainers.image.base.name"
 
 
 class ProvenanceError(Exception):
@@ -39,6 +43,18 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def base_image(sbom: Path) -> str:
+    """The base image the image's SBOM names (supplychain/sbom.py --base-image)."""
+    try:
+        bom = json.loads(sbom.read_text())
+    except (OSError, ValueError) as exc:
+        raise ProvenanceError(f"cannot read the SBOM {sbom}: {exc}") from None
+    for prop in bom.get("metadata", {}).get("component", {}).get("properties", []):
+        if prop.get("name") == BASE_IMAGE_PROPERTY:
+            return str(prop["value"])
+    raise ProvenanceError(f"the SBOM {sbom} names no base image ({BASE_IMAGE_PROPERTY})")
+
+
 def github(env: dict[str, str]) -> dict[str, str]:
     missing = [name for name in GITHUB_VARIABLES if not env.get(name)]
     if missing:
@@ -47,7 +63,7 @@ def github(env: dict[str, str]) -> dict[str, str]:
 
 
 def predicate(
-    service: str, commit: str, model_dir: Path, base_image: str, env: dict[str, str]
+    service: str, commit: str, model_dir: Path, base: str, env: dict[str, str]
 ) -> dict[str, Any]:
     if not re.fullmatch(r"[0-9a-f]{40}", commit):
         raise ProvenanceError(f"--commit {commit!r} is not a full git commit hash")
@@ -64,7 +80,7 @@ def predicate(
             }
             for name in MODEL_FILES
         ),
-        {"name": "base image", "uri": base_image},
+        {"name": "base image", "uri": base},
     ]
     return {
         "buildDefinition": {
@@ -100,12 +116,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--service", required=True)
     parser.add_argument("--commit", required=True)
     parser.add_argument("--model-dir", type=Path, default=REPO / "models")
-    parser.add_argument("--base-image", required=True)
+    parser.add_argument("--sbom", type=Path, required=True, help="the image's SBOM")
     args = parser.parse_args(argv)
     try:
-        found = predicate(
-            args.service, args.commit, args.model_dir, args.base_image, dict(os.environ)
-        )
+        base = base_image(args.sbom)
+        found = predicate(args.service, args.commit, args.model_dir, base, dict(os.environ))
     except ProvenanceError as exc:
         print(f"provenance: {exc}", file=sys.stderr)
         return 2

@@ -17,6 +17,8 @@ from typing import Any
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
+from supplychain.provenance import BASE_IMAGE_PROPERTY
+
 COLLECTOR = Path(__file__).with_name("collect.py")
 CYCLONEDX_PY = Path(sys.executable).with_name("cyclonedx-py")
 
@@ -73,27 +75,34 @@ def bom_from_metadata(metadata: bytes, subject: dict[str, str]) -> dict[str, Any
     return bom
 
 
-def image_subject(image: str) -> dict[str, str]:
+def image_subject(image: str, base: str | None = None) -> dict[str, Any]:
+    """The image as the SBOM's subject; `base`, the image it was built on (by digest where a
+    registry gave one), as a property (the OCI annotation's name), which the provenance reads."""
     name, _, tag = image.rpartition(":")
     if not name or "/" in tag:  # no tag: the colon was a registry's port
         name, tag = image, "latest"
-    return {"type": "container", "name": name, "version": tag}
+    subject: dict[str, Any] = {"type": "container", "name": name, "version": tag}
+    if base:
+        subject["properties"] = [{"name": BASE_IMAGE_PROPERTY, "value": base}]
+    return subject
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m supplychain.sbom", description=__doc__)
     parser.add_argument("image")
     parser.add_argument("out", type=Path)
+    parser.add_argument("--base-image", help="the image it was built on, by digest if known")
     args = parser.parse_args(argv)
+    subject = image_subject(args.image, args.base_image)
     try:
-        bom = bom_from_metadata(collect_from_image(args.image), image_subject(args.image))
-    except SbomError as exc:
+        bom = bom_from_metadata(collect_from_image(args.image), subject)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        partial = args.out.with_name(f".{args.out.name}.{os.getpid()}")
+        partial.write_text(json.dumps(bom, indent=2, sort_keys=True) + "\n")
+        partial.replace(args.out)  # never a half-written SBOM under the final name
+    except (SbomError, OSError) as exc:
         print(f"sbom: {exc}", file=sys.stderr)
         return 2
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    partial = args.out.with_name(f".{args.out.name}.{os.getpid()}")
-    partial.write_text(json.dumps(bom, indent=2, sort_keys=True) + "\n")
-    partial.replace(args.out)  # never a half-written SBOM under the final name
     print(f"    SBOM {args.out}: {len(bom['components'])} Python packages")
     return 0
 

@@ -84,7 +84,9 @@ def test_workflow_is_hardened(path: Path) -> None:
     for name, job in workflow["jobs"].items():
         assert 0 < job["timeout-minutes"] <= 60, name
         extra = job.get("permissions", {})
-        allowed = {("contents", "read"), ("packages", "write"), ("id-token", "write")}
+        allowed = {
+            ("contents", "read"), ("packages", "write"), ("id-token", "write"), ("actions", "read")
+        }  # fmt: skip
         assert set(extra.items()) - allowed == set(), name
     for line in path.read_text().splitlines():
         if re.match(r"^\s*(?:-\s+)?uses:", line):
@@ -100,13 +102,16 @@ def test_only_the_image_push_may_write_packages_or_sign() -> None:
 
 
 def test_pushed_images_are_signed_attested_and_verified_as_this_workflow_on_main() -> None:
-    (job,) = _load(REPO / ".github/workflows/images.yml")["jobs"].values()
-    names = [s.get("name", "") for s in job["steps"]]
-    push = names.index("Push, refusing to overwrite an existing tag (and stopping when unsure)")
-    sign = names.index("Sign, attest SBOM and provenance, verify")
-    assert push < sign, "a digest exists only once the registry has the image"
-    step = job["steps"][sign]
-    assert "scripts/sign-images.sh" in step["run"]
+    jobs = _load(REPO / ".github/workflows/images.yml")["jobs"]
+    build, sign = jobs["build-push"], jobs["sign"]
+    # The token that signs as this workflow never meets the build's dependencies.
+    assert "id-token" not in build["permissions"]
+    assert sign["permissions"]["id-token"] == "write"
+    assert sign["needs"] == "build-push", "a digest exists only once the registry has the image"
+    assert not any("make " in s.get("run", "") for s in sign["steps"]), "no build code here"
+    names = [s.get("name", "") for s in sign["steps"]]
+    step = sign["steps"][names.index("Sign, attest SBOM and provenance, verify")]
+    assert step["run"] == "scripts/sign-images.sh reports/image-digests.txt"
     assert "SIGN_KEY" not in step.get("env", {}), "keyless in GitHub: no key to leak"
     # The signer verified is this workflow file, on the branch the job runs for (main).
     assert step["env"]["VERIFY_IDENTITY"] == "${{ github.server_url }}/${{ github.workflow_ref }}"
@@ -114,8 +119,12 @@ def test_pushed_images_are_signed_attested_and_verified_as_this_workflow_on_main
     for command in ("sign --yes", "attest --yes", "verify", "verify-attestation"):
         assert f'"$COSIGN" {command}' in script
     assert "--certificate-oidc-issuer https://token.actions.githubusercontent.com" in script
-    install = job["steps"][names.index("Install cosign")]["run"]
+    install = sign["steps"][names.index("Install cosign")]["run"]
     assert re.search(r"cosign/v\d+/cmd/cosign@v\d+\.\d+\.\d+\n", install), "a pinned version"
+    # The build hands over exactly what the signing job reads.
+    (handoff,) = [s for s in build["steps"] if "upload-artifact" in s.get("uses", "")]
+    for path in ("reports/sbom/", "reports/image-digests.txt", "models/*/model.npz"):
+        assert path in handoff["with"]["path"]
 
 
 def _commands(workflow: dict[str, Any]) -> list[str]:
@@ -327,7 +336,8 @@ def test_images_are_built_for_every_commit_whose_ci_passed() -> None:
     assert run == {"workflows": ["CI"], "types": ["completed"], "branches": ["main"]}
     assert "push" not in workflow["on"], "a push would build before CI has passed"
     assert "head_sha" in workflow["concurrency"]["group"], "one group per commit: none cancelled"
-    (job,) = workflow["jobs"].values()
+    job = workflow["jobs"]["build-push"]
+    assert set(workflow["jobs"]) == {"build-push", "sign"}
     assert "workflow_run.conclusion == 'success'" in job["if"]
     assert job["env"]["COMMIT"].startswith("${{ github.event.workflow_run.head_sha")
     (checkout,) = [s for s in job["steps"] if "actions/checkout" in s.get("uses", "")]

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from supplychain.provenance import BUILD_INPUTS, GITHUB_VARIABLES, REPO, main, predicate
+from supplychain.provenance import (
+    BASE_IMAGE_PROPERTY,
+    BUILD_INPUTS,
+    GITHUB_VARIABLES,
+    REPO,
+    main,
+    predicate,
+)
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 RUN = {
@@ -26,6 +33,15 @@ def model_dir(tmp_path: Path) -> Path:
     for name, text in [("model.npz", "m"), ("metadata.json", "{}"), ("MODEL_CARD.md", "# c")]:
         (tmp_path / "churn" / name).write_text(text)
     return tmp_path
+
+
+@pytest.fixture
+def sbom(tmp_path: Path) -> Path:
+    """An SBOM's subject as supplychain/sbom.py writes it, with the base image."""
+    path = tmp_path / "churn.cdx.json"
+    prop = {"name": BASE_IMAGE_PROPERTY, "value": "python@sha256:" + "b" * 64}
+    path.write_text(json.dumps({"metadata": {"component": {"properties": [prop]}}}))
+    return path
 
 
 def test_the_predicate_names_the_run_the_commit_and_every_input_by_digest(
@@ -58,6 +74,7 @@ def test_the_predicate_names_the_run_the_commit_and_every_input_by_digest(
 def test_outside_a_github_run_it_exits_2_with_one_line(
     unset: str,
     model_dir: Path,
+    sbom: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -65,23 +82,28 @@ def test_outside_a_github_run_it_exits_2_with_one_line(
         monkeypatch.setenv(name, value)
     monkeypatch.delenv(unset)
     args = ["--service", "churn", "--commit", COMMIT, "--model-dir", str(model_dir)]
-    assert main([*args, "--base-image", "b"]) == 2
+    assert main([*args, "--sbom", str(sbom)]) == 2
     out = capsys.readouterr()
     assert out.out == ""
     assert out.err == f"provenance: not in a GitHub Actions run: {unset} unset\n"
 
 
-def test_a_missing_model_or_a_short_commit_exits_2_with_one_line(
-    model_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_a_missing_model_sbom_or_base_or_a_short_commit_exits_2_with_one_line(
+    model_dir: Path, sbom: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     for name, value in RUN.items():
         monkeypatch.setenv(name, value)
-    base = ["--model-dir", str(model_dir), "--base-image", "b"]
+    base = ["--model-dir", str(model_dir), "--sbom", str(sbom)]
     assert main(["--service", "other", "--commit", COMMIT, *base]) == 2
     assert capsys.readouterr().err.startswith("provenance: no ")
     assert main(["--service", "churn", "--commit", "abc123", *base]) == 2
     assert capsys.readouterr().err == (
         "provenance: --commit 'abc123' is not a full git commit hash\n"
     )
+    bare = sbom.with_name("bare.json")
+    bare.write_text("{}")
+    assert main(["--service", "churn", "--commit", COMMIT, "--sbom", str(bare)]) == 2
+    assert "names no base image" in capsys.readouterr().err
     assert main(["--service", "churn", "--commit", COMMIT, *base]) == 0
-    assert json.loads(capsys.readouterr().out)["buildDefinition"]["externalParameters"]["service"]
+    printed = json.loads(capsys.readouterr().out)["buildDefinition"]["resolvedDependencies"]
+    assert {"name": "base image", "uri": "python@sha256:" + "b" * 64} in printed

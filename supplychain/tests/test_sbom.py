@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from supplychain.collect import METADATA_SUFFIXES
+from supplychain.provenance import base_image
 from supplychain.sbom import COLLECTOR, SbomError, bom_from_metadata, image_subject, main
 
 SUBJECT = {"type": "container", "name": "acme/churn", "version": "abc123"}
@@ -74,6 +75,15 @@ def test_no_package_at_all_is_an_error_not_an_empty_sbom(tmp_path: Path) -> None
 )
 def test_the_subject_is_the_image_name_and_tag(image: str, name: str, version: str) -> None:
     assert image_subject(image) == {"type": "container", "name": name, "version": version}
+
+
+def test_the_base_image_is_a_property_of_the_subject_that_the_provenance_reads(
+    collected: bytes, tmp_path: Path
+) -> None:
+    subject = image_subject("acme/churn:v1", "python@sha256:" + "c" * 64)
+    path = tmp_path / "churn.cdx.json"
+    path.write_text(json.dumps(bom_from_metadata(collected, subject)))  # still valid CycloneDX
+    assert base_image(path) == "python@sha256:" + "c" * 64
 
 
 def test_an_image_that_cannot_be_read_exits_2_with_one_line(

@@ -5,6 +5,7 @@ Needs a Docker engine; skips with one clear reason where none is reachable.
 
 import os
 import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,6 +58,7 @@ def images(
         "MODEL_DIR": str(model_dir),
         "IMAGE_PREFIX": "mlops-test",
         "SBOM_DIR": str(sboms),
+        "SBOM_PYTHON": sys.executable,  # tox's environment has no .venv
     }
     done = subprocess.run(
         [str(REPO / "scripts/build-images.sh")],
