@@ -159,34 +159,29 @@ step "preparing the host: firewall rules, then sysctls, mounts and routes (recor
 # route_localnet, set below for loopback NodePorts, would otherwise accept from any
 # interface), for a pod or Service address, or for one of the cluster's ports on this host.
 guard=$CHAIN-GUARD
-if ! iptables -t raw -n -L "$guard" >/dev/null 2>&1; then
-  iptables -t raw -N "$guard"
-  iptables -t raw -A "$guard" -i lo -j RETURN
-  iptables -t raw -A "$guard" -d 127.0.0.0/8 -j DROP
-  iptables -t raw -A "$guard" -i "$BRIDGE" -j RETURN
-  iptables -t raw -A "$guard" -d "$POD_CIDR" -j DROP
-  iptables -t raw -A "$guard" -d "$SERVICE_CIDR" -j DROP
-  iptables -t raw -A "$guard" -p tcp -m multiport --dports "$CLUSTER_PORTS" -m addrtype --dst-type LOCAL -j DROP
-  iptables -t raw -I PREROUTING 1 -j "$guard"
-  record table-chain iptables raw "$guard"
-fi
-if ! ip6tables -t raw -n -L "$guard" >/dev/null 2>&1; then
-  ip6tables -t raw -N "$guard"
-  ip6tables -t raw -A "$guard" -i lo -j RETURN
-  ip6tables -t raw -A "$guard" -p tcp -m multiport --dports "$CLUSTER_PORTS" -m addrtype --dst-type LOCAL -j DROP
-  ip6tables -t raw -I PREROUTING 1 -j "$guard"
-  record table-chain ip6tables raw "$guard"
+# chain CMD TABLE CHAIN PARENT RULE...: (re)make CHAIN with exactly these rules (one per
+# argument) and jump to it first in PARENT; recorded before anything is made, so down.sh
+# removes even a chain a failed run left half-built, and a re-run never trusts one.
+chain() {
+  local cmd=$1 table=$2 name=$3 parent=$4 rule words; shift 4
+  record table-chain "$cmd" "$table" "$name"
+  "$cmd" -t "$table" -n -L "$name" >/dev/null 2>&1 || "$cmd" -t "$table" -N "$name"
+  "$cmd" -t "$table" -F "$name"
+  for rule in "$@"; do read -ra words <<<"$rule"; "$cmd" -t "$table" -A "$name" "${words[@]}"; done
+  "$cmd" -t "$table" -C "$parent" -j "$name" 2>/dev/null || "$cmd" -t "$table" -I "$parent" 1 -j "$name"
+}
+# New connections only (--syn): the raw table sees packets before connection tracking, and
+# replies to the host's own connections may come back to one of these ports.
+ports="-p tcp --syn -m multiport --dports $CLUSTER_PORTS -m addrtype --dst-type LOCAL -j DROP"
+chain iptables raw "$guard" PREROUTING "-i lo -j RETURN" "-d 127.0.0.0/8 -j DROP" \
+  "-i $BRIDGE -j RETURN" "-d $POD_CIDR -j DROP" "-d $SERVICE_CIDR -j DROP" "$ports"
+if [[ -e /proc/net/if_inet6 ]]; then  # no IPv6 stack, nothing to guard
+  chain ip6tables raw "$guard" PREROUTING "-i lo -j RETURN" "$ports"
 fi
 # FORWARD: Docker's DROP policy would drop pod traffic; pods may talk to each other and
 # answer, but never forward off this host.
-if ! iptables -L "$CHAIN-FORWARD" -n >/dev/null 2>&1; then
-  iptables -N "$CHAIN-FORWARD"
-  iptables -A "$CHAIN-FORWARD" -s "$POD_CIDR" ! -o "$BRIDGE" -j REJECT
-  iptables -A "$CHAIN-FORWARD" -s "$POD_CIDR" -j ACCEPT
-  iptables -A "$CHAIN-FORWARD" -d "$POD_CIDR" -j ACCEPT
-  iptables -I FORWARD 1 -j "$CHAIN-FORWARD"
-  record chain FORWARD "$CHAIN-FORWARD"
-fi
+chain iptables filter "$CHAIN-FORWARD" FORWARD "-s $POD_CIDR ! -o $BRIDGE -j REJECT" \
+  "-s $POD_CIDR -j ACCEPT" "-d $POD_CIDR -j ACCEPT"
 set_sysctl net.ipv4.ip_forward 1
 set_sysctl net.bridge.bridge-nf-call-iptables 1
 # kube-proxy turns this on for NodePorts on 127.0.0.1 (after the guard above, which drops
@@ -286,7 +281,9 @@ tag=$(scripts/image-tag.sh host "$MODEL_DIR")
 build=()
 for s in "${SERVICES[@]}"; do imported "$s" || build+=("$s"); done
 if [[ ${#build[@]} -gt 0 ]]; then
-  TAG=$tag IMAGE_PREFIX=$IMAGE_PREFIX MODEL_DIR=$MODEL_DIR scripts/build-images.sh "${build[@]}" >>"$LOGS/images.log" 2>&1
+  # The SBOMs stay with the cluster (as root, not in the clone's reports/).
+  TAG=$tag IMAGE_PREFIX=$IMAGE_PREFIX MODEL_DIR=$MODEL_DIR SBOM_DIR=$ROOT/sbom SBOM_PYTHON=$PYTHON \
+    scripts/build-images.sh "${build[@]}" >>"$LOGS/images.log" 2>&1
   for s in "${build[@]}"; do docker save "$IMAGE_PREFIX/$s:$tag" | ctr_ images import - >>"$LOGS/images.log"; done
 fi
 

@@ -538,7 +538,8 @@ def test_no_network_policy_of_any_overlay_opens_egress_to_the_internet() -> None
     for overlay in (*APP_OVERLAYS, "hostcluster"):
         for policy in (o for o in render(overlay) if o["kind"] == "NetworkPolicy"):
             for rule in policy["spec"].get("egress", []):
-                for peer in rule.get("to", []):
+                assert rule.get("to"), ("a rule without `to` allows any address", overlay, policy)
+                for peer in rule["to"]:
                     if "ipBlock" in peer:
                         block = ipaddress.ip_network(peer["ipBlock"]["cidr"])
                         assert block.is_private or block.prefixlen == 32, (overlay, policy)

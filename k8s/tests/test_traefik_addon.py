@@ -152,11 +152,11 @@ def _entry_point_durations(flag: str) -> dict[str, float]:
     return {name: float(seconds) for name, seconds in found}
 
 
-def test_no_client_connection_outlives_the_accept_grace_of_a_stopping_replica() -> None:
+def test_busy_connections_are_not_reused_past_half_the_accept_grace() -> None:
     # A stopping replica accepts for requestAcceptGraceTimeout, then closes idle keep-alive
     # connections: a request sent on one at that instant is lost (seen once in five rolling
-    # restarts under load). Connections capped shorter than the grace are all closed cleanly
-    # by a response first, leaving the endpoint removal the rest of the grace to spread.
+    # restarts under load). Busy connections older than the cap are closed cleanly by a
+    # response first, leaving the endpoint removal the rest of the grace to spread.
     grace = _entry_point_durations("transport.lifeCycle.requestAcceptGraceTimeout")
     cap = _entry_point_durations("transport.keepAliveMaxTime")
     served = {"web", "gateway", "websecure", "gatewaysecure"}

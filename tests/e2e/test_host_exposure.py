@@ -13,6 +13,7 @@ import ipaddress
 import json
 import os
 import re
+import socket
 import ssl
 import subprocess
 import sys
@@ -148,45 +149,81 @@ def service_targets(core: client.CoreV1Api, v4: list[str]) -> list[tuple[str, st
     return out
 
 
-def pod_targets(core: client.CoreV1Api) -> list[tuple[str, str, int]]:
-    """Every declared TCP port of every pod on the pods' network."""
+def pod_targets(core: client.CoreV1Api, v4: list[str]) -> list[tuple[str, str, int]]:
+    """Every declared TCP port of every pod on the pods' network, and each host port a pod
+    asks for on every host address (the CNI's portmap answers those on the host)."""
     out = []
     for pod in core.list_pod_for_all_namespaces().items:
         if pod.spec.host_network or not pod.status.pod_ip:
             continue
         what = f"pod {pod.metadata.namespace}/{pod.metadata.name}"
         for container in pod.spec.containers:
-            ports = [p.container_port for p in container.ports or [] if p.protocol in (None, "TCP")]
-            out += [(what, pod.status.pod_ip, port) for port in ports]
+            for p in (p for p in container.ports or [] if p.protocol in (None, "TCP")):
+                out.append((what, pod.status.pod_ip, p.container_port))
+                if p.host_port:
+                    out += [(f"{what} hostPort", h, p.host_port) for h in [*v4, HOST_V4]]
     return out
 
 
-def test_nothing_of_the_cluster_answers_from_another_interface(
-    probe_namespace: str, core: client.CoreV1Api, report: dict[str, Any]
-) -> None:
-    listeners = cluster_listeners(Path(_env("E2E_HOST_RUN")))
-    # The probe must see the components it is meant to: the API server and the kubelet.
-    assert {"kube-apiserver", "kubelet"} <= {name for name, _, _ in listeners}, listeners
-    v4, v6 = host_addresses()
-    probes = listener_targets(listeners, v4, v6) + service_targets(core, v4) + pod_targets(core)
-    started = time.monotonic()
+def probe(netns: str, targets: list[tuple[str, int]]) -> list[str]:
+    """Each target's outcome (tests/e2e/netprobe.py), tried from inside `netns`."""
     netprobe = [sys.executable, "-m", "tests.e2e.netprobe", str(PROBE_TIMEOUT)]
     done = subprocess.run(
-        ["ip", "netns", "exec", probe_namespace, *netprobe],
-        input=json.dumps([[host, port] for _, host, port in probes]),
+        ["ip", "netns", "exec", netns, *netprobe],
+        input=json.dumps(targets),
         capture_output=True,
         text=True,
         check=True,
         cwd=REPO,
     )
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def control_listeners() -> Iterator[tuple[int, int]]:
+    """A listener of this test on every IPv4 and every IPv6 address, on ports the guard leaves
+    alone: the probe's way to the host works, so silence elsewhere is the guard's doing."""
+    guarded = [range(2379, 2382), range(6443, 6444), range(10248, 10260), range(20244, 20245)]
+    guarded.append(range(30000, 32768))
+    servers = []
+    try:
+        for family, address in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
+            server = socket.create_server((address, 0), family=family, dualstack_ipv6=False)
+            servers.append(server)
+            port = server.getsockname()[1]
+            assert not any(port in r for r in guarded), f"the ephemeral port {port} is guarded"
+        yield servers[0].getsockname()[1], servers[1].getsockname()[1]
+    finally:
+        for server in servers:
+            server.close()
+
+
+def test_nothing_of_the_cluster_answers_from_another_interface(
+    probe_namespace: str,
+    control_listeners: tuple[int, int],
+    core: client.CoreV1Api,
+    report: dict[str, Any],
+) -> None:
+    listeners = cluster_listeners(Path(_env("E2E_HOST_RUN")))
+    # The probe must see the components it is meant to: the API server and the kubelet.
+    assert {"kube-apiserver", "kubelet"} <= {name for name, _, _ in listeners}, listeners
+    v4, v6 = host_addresses()
+    port4, port6 = control_listeners
+    pods = ipaddress.ip_network(_env("E2E_HOST_POD_CIDR"))  # the bridge's own address: guarded
+    open_v4 = [h for h in [*v4, HOST_V4] if ipaddress.ip_address(h) not in pods]
+    controls = [(h, port4) for h in open_v4] + [(h, port6) for h in [*v6, HOST_V6]]
+    assert set(probe(probe_namespace, controls)) == {"answered"}, controls
+    probes = listener_targets(listeners, v4, v6) + service_targets(core, v4) + pod_targets(core, v4)
+    started = time.monotonic()
+    outcomes = probe(probe_namespace, [(host, port) for _, host, port in probes])
     seconds = time.monotonic() - started
-    outcomes = json.loads(done.stdout)
     by_outcome: dict[str, list[str]] = {}
     for (what, host, port), outcome in zip(probes, outcomes, strict=True):
         by_outcome.setdefault(outcome, []).append(f"{what} at {host}:{port}")
     report["host_exposure"] = {
         "probes": len(probes),
         "listening_sockets": len(listeners),
+        "control_probes_answered": len(controls),
         **{outcome: len(found) for outcome, found in by_outcome.items()},
         "seconds": round(seconds, 1),
     }
