@@ -38,8 +38,30 @@ def test_the_collector_sends_only_package_metadata_and_the_path(collected: bytes
         names = tar.getnames()
         path = json.load(tar.extractfile("syspath.json"))  # type: ignore[arg-type]
     assert sys.prefix + f"/lib/python3.{sys.version_info.minor}/site-packages" in path
-    tops = {n.split("/site-packages/")[-1].split("/")[0] for n in names if n != "syspath.json"}
+    tops = set()
+    for name in (n for n in names if n != "syspath.json"):
+        # root/<a directory of the path>/<top>/...: each top is a metadata directory (the
+        # path may hold a directory and one inside it: the deepest is the entry's own).
+        directory = max((d for d in path if name.startswith(f"root{d}/")), key=len)
+        tops.add(name.removeprefix(f"root{directory}/").split("/")[0])
     assert tops and all(top.endswith(METADATA_SUFFIXES) for top in tops), sorted(tops)[:5]
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [("../escape", tarfile.REGTYPE), ("/etc/x", tarfile.REGTYPE), ("root/a/l", tarfile.SYMTYPE)],
+)
+def test_an_archive_entry_that_is_not_a_plain_file_below_the_directory_is_refused(
+    name: str, kind: bytes
+) -> None:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for entry, entry_kind in [("syspath.json", tarfile.REGTYPE), (name, kind)]:
+            info = tarfile.TarInfo(entry)
+            info.type = entry_kind
+            tar.addfile(info, io.BytesIO(b""))
+    with pytest.raises(SbomError, match=f"unsafe entry: {re.escape(name)}$"):
+        bom_from_metadata(buffer.getvalue(), SUBJECT)
 
 
 def test_the_sbom_lists_every_distribution_on_the_path_at_its_version(collected: bytes) -> None:
