@@ -15,7 +15,7 @@ say() { printf '==> %s\n' "$*"; }
 warn() { printf 'hostcluster-down: %s\n' "$*" >&2; failures=$((failures + 1)); }
 
 if [[ ! -f $UNDO ]]; then
-  rm -rf .hostcluster/env .hostcluster/overlay .hostcluster/platform.yaml
+  rm -rf .hostcluster/env .hostcluster/overlay .hostcluster/addons .hostcluster/platform.yaml
   echo "hostcluster-down: nothing to undo (no $UNDO)"
   exit 0
 fi
@@ -128,7 +128,7 @@ done
 # The kubelet links container logs here; those links point into $ROOT/pod-logs.
 find /var/log/containers -maxdepth 1 -type l -lname "$ROOT/*" -delete 2>/dev/null || true
 
-rm -rf --one-file-system "$ROOT" .hostcluster/env .hostcluster/overlay .hostcluster/platform.yaml
+rm -rf --one-file-system "$ROOT" .hostcluster/env .hostcluster/overlay .hostcluster/addons .hostcluster/platform.yaml
 if ((failures > 0)); then
   echo "hostcluster-down: finished with $failures problems (above)" >&2
   exit 1

@@ -371,7 +371,11 @@ scripts/edge-tls-secret.sh "$ROOT/edge-tls" "$BIN/kubectl" --kubeconfig "$ROOT/k
 
 step "installing CoreDNS, metrics-server and Traefik (k8s/addons/coredns, k8s/overlays/kind/cluster-addons)" "$LOGS/deploy.log"
 k apply -k k8s/addons/coredns >>"$LOGS/deploy.log"
-k apply -k k8s/overlays/kind/cluster-addons >>"$LOGS/deploy.log"
+# Prometheus and Traefik may reach the API server at its own addresses only (their egress
+# rules; scripts/kind/overlay.sh): the add-ons through an overlay that sets them, as the platform.
+apiserver=$(scripts/kind/apiserver-addresses.sh "$BIN/kubectl" --kubeconfig "$ROOT/kubeconfig/admin.conf")
+APISERVER_ADDRESSES=$apiserver scripts/kind/overlay.sh "$tag" "$STATE_DIR/addons" k8s/overlays/kind/cluster-addons
+k apply -k "$STATE_DIR/addons" >>"$LOGS/deploy.log"
 k -n kube-system rollout status deployment/coredns --timeout=180s >>"$LOGS/deploy.log"
 k -n kube-system rollout status deployment/metrics-server --timeout=180s >>"$LOGS/deploy.log"
 k -n traefik rollout status deployment/traefik --timeout=180s >>"$LOGS/deploy.log"
@@ -379,8 +383,6 @@ k -n traefik rollout status deployment/traefik --timeout=180s >>"$LOGS/deploy.lo
 step "applying the platform (k8s/overlays/hostcluster, images $tag)" "$LOGS/deploy.log"
 k create namespace "$NAMESPACE" --dry-run=client -o yaml | k apply -f - >>"$LOGS/deploy.log"
 scripts/cluster-keys.sh "$NAMESPACE" "$BIN/kubectl" --kubeconfig "$ROOT/kubeconfig/admin.conf"
-# Prometheus may reach the API server at its own addresses only (k8s/base/network-policies.yaml).
-apiserver=$(scripts/kind/apiserver-addresses.sh "$BIN/kubectl" --kubeconfig "$ROOT/kubeconfig/admin.conf")
 APISERVER_ADDRESSES=$apiserver scripts/kind/overlay.sh "$tag" "$STATE_DIR/overlay" k8s/overlays/hostcluster
 k apply -f - >>"$LOGS/deploy.log" <<'YAML'
 # The claims' class: volumes are local directories, made by up.sh for each claim (below).

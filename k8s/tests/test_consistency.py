@@ -488,23 +488,33 @@ def test_kind_up_overlay_deploys_the_tag_it_built() -> None:
     assert len(render("kind")) == len(objs)  # ...not the objects
 
 
-def _api_server_blocks(objs: list[dict[str, Any]]) -> list[str]:
-    policy = one(objs, "NetworkPolicy", "prometheus-egress")
+def _api_server_blocks(
+    objs: list[dict[str, Any]], policy_name: str = "prometheus-egress"
+) -> list[str]:
+    policy = one(objs, "NetworkPolicy", policy_name)
     peers = [peer for rule in policy["spec"]["egress"] for peer in rule["to"]]
     return [peer["ipBlock"]["cidr"] for peer in peers if "ipBlock" in peer]
 
 
-def test_kind_up_overlay_lets_prometheus_reach_the_api_server_addresses_it_is_given() -> None:
+@pytest.mark.parametrize(
+    ("base", "policy"),
+    [("kind", "prometheus-egress"), ("kind/cluster-addons", "traefik-egress")],
+)
+def test_kind_up_overlay_lets_pods_reach_the_api_server_addresses_it_is_given(
+    base: str, policy: str
+) -> None:
     target = REPO / ".kind" / f"pytest-overlay-api-{os.getpid()}"
     env = os.environ | {"APISERVER_ADDRESSES": "10.96.0.1 172.18.0.2"}
+    overlay = REPO / "scripts" / "kind" / "overlay.sh"
     try:
-        subprocess.run([REPO / "scripts" / "kind" / "overlay.sh", "t", target], check=True, env=env)
+        subprocess.run([overlay, "t", target, f"k8s/overlays/{base}"], check=True, env=env)
         objs = render_dir(target)
     finally:
         shutil.rmtree(target, ignore_errors=True)
-    assert _api_server_blocks(objs) == ["10.96.0.1/32", "172.18.0.2/32"]
-    # Without addresses the base's placeholder stays: it matches no host at all.
-    assert _api_server_blocks(render("kind")) == ["255.255.255.255/32"]
+    assert _api_server_blocks(objs, policy) == ["10.96.0.1/32", "172.18.0.2/32"]
+    # Without addresses the placeholder stays: it matches no host at all.
+    static = render(base.replace("/", "-"))
+    assert _api_server_blocks(static, policy) == ["255.255.255.255/32"]
 
 
 def _overlay_sh_refusal(tag: str, **env: str) -> tuple[int, str]:
@@ -532,10 +542,13 @@ def test_prod_lets_prometheus_reach_the_eks_api_server_in_its_own_vpc_only() -> 
     # EKS's service range when Terraform sets none: 172.20.0.0/16 for a VPC in 10.0.0.0/8.
     assert vpc.subnet_of(ipaddress.ip_network("10.0.0.0/8"))
     assert _api_server_blocks(render("prod")) == ["172.20.0.1/32", str(vpc)]
+    assert _api_server_blocks(render("prod-cluster-addons"), "traefik-egress") == (
+        _api_server_blocks(render("prod"))
+    )
 
 
 def test_no_network_policy_of_any_overlay_opens_egress_to_the_internet() -> None:
-    for overlay in (*APP_OVERLAYS, "hostcluster"):
+    for overlay in (*APP_OVERLAYS, "hostcluster", "kind-cluster-addons", "prod-cluster-addons"):
         for policy in (o for o in render(overlay) if o["kind"] == "NetworkPolicy"):
             for rule in policy["spec"].get("egress", []):
                 assert rule.get("to"), ("a rule without `to` allows any address", overlay, policy)

@@ -244,14 +244,10 @@ def test_the_secret_grant_check_sees_a_cluster_wide_reader() -> None:
     }
 
 
-# Namespaces whose egress is not denied by default, and why (the policy's comment says more).
-EGRESS_OPEN = {"traefik": "Traefik's egress deny was reverted (k8s/addons/traefik/traefik.yaml)"}
-
-
 @pytest.mark.parametrize("name", ["kind", "prod", "traefik"])
 def test_every_namespace_the_platform_owns_denies_by_default(name: str) -> None:
-    """Each Namespace a kustomization creates has a policy that selects every pod in it and
-    allows nothing: for both directions, or for ingress where EGRESS_OPEN says why not."""
+    """Each Namespace a kustomization creates has a policy that selects every pod in it for
+    both directions and allows nothing, so a pod without a policy of its own talks to nothing."""
     objs = render(name)
     namespaces = {o["metadata"]["name"] for o in objs if o["kind"] == "Namespace"}
     assert namespaces
@@ -261,5 +257,4 @@ def test_every_namespace_the_platform_owns_denies_by_default(name: str) -> None:
         if spec["podSelector"] == {} and not spec.get("ingress") and not spec.get("egress"):
             denies.setdefault(o["metadata"]["namespace"], set()).update(spec["policyTypes"])
     for namespace in namespaces:
-        expected = {"Ingress"} if namespace in EGRESS_OPEN else {"Ingress", "Egress"}
-        assert expected <= denies.get(namespace, set()), namespace
+        assert {"Ingress", "Egress"} <= denies.get(namespace, set()), namespace

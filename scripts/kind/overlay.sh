@@ -5,8 +5,10 @@
 # created; it must sit two levels below the repository root (e.g. .kind/overlay), since the
 # overlay refers to ../../BASE.
 #   APISERVER_ADDRESSES  the API server's IPv4 addresses (the `kubernetes` Service's cluster IP
-#                        and its endpoints), space-separated: Prometheus may reach these only
-#                        (k8s/base/network-policies.yaml). Unset: the base's placeholder stays.
+#                        and its endpoints), space-separated: Prometheus and Traefik may reach
+#                        these only (k8s/base/network-policies.yaml, k8s/addons/traefik). Unset:
+#                        the placeholder stays. The same overlay serves the add-ons
+#                        (BASE k8s/overlays/kind/cluster-addons), where no image is the APIs'.
 set -euo pipefail
 tag=${1:?usage: overlay.sh TAG DIR [BASE]}
 dir=${2:?usage: overlay.sh TAG DIR [BASE]}
@@ -35,7 +37,7 @@ mkdir -p "$dir"
   done
   if [[ ${#apiserver[@]} -gt 0 ]]; then
     echo "patches:"
-    echo "  - target: {kind: NetworkPolicy, name: prometheus-egress}"
+    echo "  - target: {kind: NetworkPolicy, name: prometheus-egress|traefik-egress}"
     echo "    patch: |-"
     echo "      - op: test"
     echo "        path: /spec/egress/1/to/0/ipBlock/cidr"

@@ -129,7 +129,11 @@ scripts/edge-tls.sh "$STATE_DIR/edge-tls" 127.0.0.1 localhost
 scripts/edge-tls-secret.sh "$STATE_DIR/edge-tls" kubectl --context "$CONTEXT"
 
 step "installing metrics-server and Traefik (k8s/overlays/kind/cluster-addons)"
-k apply -k k8s/overlays/kind/cluster-addons
+# Prometheus and Traefik may reach the API server at its own addresses only (their egress
+# rules; scripts/kind/overlay.sh): the add-ons through an overlay that sets them, as the platform.
+apiserver=$(scripts/kind/apiserver-addresses.sh kubectl --context "$CONTEXT")
+APISERVER_ADDRESSES=$apiserver scripts/kind/overlay.sh addons "$STATE_DIR/addons" k8s/overlays/kind/cluster-addons
+k apply -k "$STATE_DIR/addons"
 k -n kube-system rollout status deployment/metrics-server --timeout=180s
 k -n traefik rollout status deployment/traefik --timeout=180s
 
@@ -156,8 +160,6 @@ fi
 scripts/cluster-keys.sh "$NAMESPACE" kubectl --context "$CONTEXT"
 
 step "applying the kind overlay"
-# Prometheus may reach the API server at its own addresses only (k8s/base/network-policies.yaml).
-apiserver=$(scripts/kind/apiserver-addresses.sh kubectl --context "$CONTEXT")
 APISERVER_ADDRESSES=$apiserver scripts/kind/overlay.sh "$tag" "$STATE_DIR/overlay"
 k apply -k "$STATE_DIR/overlay"
 

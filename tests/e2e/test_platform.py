@@ -177,15 +177,19 @@ def test_network_policies_are_enforced(target: Target, core: client.CoreV1Api) -
         assert done.returncode == 1 and "blocked" in done.stderr, (port, done.stdout + done.stderr)
 
 
-def test_prometheus_may_reach_the_api_server_at_its_own_addresses_only(
-    core: client.CoreV1Api, api_client: client.ApiClient
+@pytest.mark.parametrize(
+    ("namespace", "policy"), [(NAMESPACE, "prometheus-egress"), ("traefik", "traefik-egress")]
+)
+def test_prometheus_and_traefik_may_reach_the_api_server_at_its_own_addresses_only(
+    core: client.CoreV1Api, api_client: client.ApiClient, namespace: str, policy: str
 ) -> None:
-    """The overlay's egress rule for the API server names exactly the `kubernetes` Service's
+    """The overlays' egress rules for the API server name exactly the `kubernetes` Service's
     cluster IP and its endpoints (scripts/kind/apiserver-addresses.sh), no wider block, and
-    discovery works through it (the scrape test). On the host cluster the rule is not what
-    lets it through: kube-router does not filter a pod's traffic to its own node, where the
-    API server runs as a host process (with the rule set to match nothing, discovery still
-    worked); it binds where the engine filters traffic to nodes."""
+    discovery and routing work through them (the scrape and routing tests). On the host
+    cluster the rule is not what lets them through: kube-router does not filter a pod's
+    traffic to its own node, where the API server runs as a host process (with Prometheus'
+    rule set to match nothing, discovery still worked); it binds where the engine filters
+    traffic to nodes."""
     service = core.read_namespaced_service("kubernetes", "default").spec.cluster_ip
     slices = client.DiscoveryV1Api(api_client).list_namespaced_endpoint_slice(
         "default", label_selector="kubernetes.io/service-name=kubernetes"
@@ -193,10 +197,8 @@ def test_prometheus_may_reach_the_api_server_at_its_own_addresses_only(
     endpoints = {
         e.addresses[0] for s in slices.items if s.address_type == "IPv4" for e in s.endpoints
     }
-    policy = client.NetworkingV1Api(api_client).read_namespaced_network_policy(
-        "prometheus-egress", NAMESPACE
-    )
-    blocks = {peer.ip_block.cidr for rule in policy.spec.egress for peer in rule.to or []
+    applied = client.NetworkingV1Api(api_client).read_namespaced_network_policy(policy, namespace)
+    blocks = {peer.ip_block.cidr for rule in applied.spec.egress for peer in rule.to or []
               if peer.ip_block}  # fmt: skip
     assert blocks == {f"{address}/32" for address in {service, *endpoints}}
 
