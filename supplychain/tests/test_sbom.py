@@ -12,16 +12,13 @@ from importlib.metadata import distributions
 from pathlib import Path
 
 import pytest
+from packaging.utils import canonicalize_name
 
 from supplychain.collect import METADATA_SUFFIXES
 from supplychain.provenance import base_image
 from supplychain.sbom import COLLECTOR, SbomError, bom_from_metadata, image_subject, main
 
 SUBJECT = {"type": "container", "name": "acme/churn", "version": "abc123"}
-
-
-def canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 @pytest.fixture(scope="module")
@@ -67,9 +64,10 @@ def test_an_archive_entry_that_is_not_a_plain_file_below_the_directory_is_refuse
 def test_the_sbom_lists_every_distribution_on_the_path_at_its_version(collected: bytes) -> None:
     with tarfile.open(fileobj=io.BytesIO(collected)) as tar:
         path = json.load(tar.extractfile("syspath.json"))  # type: ignore[arg-type]
-    expected = {(canonical(d.metadata["Name"]), d.version) for d in distributions(path=path)}
+    found = distributions(path=path)
+    expected = {(canonicalize_name(d.metadata["Name"]), d.version) for d in found}
     bom = bom_from_metadata(collected, SUBJECT)
-    listed = {(canonical(c["name"]), c["version"]) for c in bom["components"]}
+    listed = {(canonicalize_name(c["name"]), c["version"]) for c in bom["components"]}
     assert listed == expected
     assert ("numpy", __import__("numpy").__version__) in listed
     assert bom["specVersion"] == "1.6"

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
+from packaging.utils import canonicalize_name
 from testcontainers.core.container import DockerContainer
 
 import docker
@@ -208,23 +209,19 @@ def test_each_image_has_an_sbom_of_every_python_package_it_holds(
         output = docker_client.containers.run(
             tag, entrypoint=["python3", "-c", listing], remove=True, network_mode="none"
         )
-        held = {(canonical(n), v) for n, v in json.loads(output)}
-        listed = {(canonical(c["name"]), c["version"]) for c in bom["components"]}
+        held = {(canonicalize_name(n), v) for n, v in json.loads(output)}
+        listed = {(canonicalize_name(c["name"]), c["version"]) for c in bom["components"]}
         assert listed == held, name
         assert {f"pkg:pypi/{n}@{v}" for n, v in held} == {c["purl"] for c in bom["components"]}
         assert listed == runtime_requirements(), name
 
 
-def canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def runtime_requirements() -> set[tuple[str, str]]:
     """(name, version) of each pin in docker/requirements-runtime.txt for the images' Python
     (3.11: a pin marked for 3.12 and later is another interpreter's)."""
-    pins = set()
+    pins: set[tuple[str, str]] = set()
     text = (REPO / "docker" / "requirements-runtime.txt").read_text()
     for name, version, marker in re.findall(r"^([\w.-]+)==([\w.]+)( ;[^\\]*)?", text, re.M):
         if ">= '3.12'" not in marker:
-            pins.add((canonical(name), version))
+            pins.add((canonicalize_name(name), version))
     return pins
